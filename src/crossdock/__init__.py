@@ -1,0 +1,1 @@
+"""Crossdock: one operations hub for every store on every marketplace."""

@@ -1,0 +1,1 @@
+"""Marketplace connectors: one subpackage per platform, each exporting CONNECTOR."""

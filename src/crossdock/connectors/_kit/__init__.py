@@ -1,0 +1,1 @@
+"""The toolkit every connector is built from: errors, HTTP base, registry."""

@@ -1,0 +1,185 @@
+"""Shopee Open Platform v2 on the wire: signing, the envelope, errors, token refresh.
+
+Each method names the API page it implements (open.shopee.com, API v2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from crossdock.connectors._kit.errors import AuthExpired, AuthFailed, Fatal, Retryable
+from crossdock.connectors._kit.http import HttpApi, retry_after_seconds
+from crossdock.domain.time import to_unix
+from crossdock.ports.clock import Clock
+from crossdock.ports.marketplace import TokenSet, TokenStore
+
+# Shopee names the same failure differently across API generations; all mean "refresh the token".
+_TOKEN_ERRORS = frozenset({"invalid_acceess_token", "invalid_access_token", "error_invalid_token"})
+_RETRYABLE_ERRORS = frozenset({"error_server", "error_network", "error_inner", "error_busy", "error_system_busy"})
+# Refresh a little before expiry so a long pull does not meet the deadline mid-page.
+_EARLY_REFRESH = timedelta(minutes=5)
+
+
+def sign(partner_key: str, *parts: object) -> str:
+    """Shopee's request signature: lowercase hex HMAC-SHA256 over the plain concatenation of parts."""
+    base = "".join(str(p) for p in parts)
+    return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
+
+
+def _is_token_error(error: str, message: str) -> bool:
+    text = message.lower()
+    return error in _TOKEN_ERRORS or (error == "error_auth" and "access_token" in text)
+
+
+class ShopeeClient:
+    def __init__(
+        self,
+        api: HttpApi,
+        *,
+        partner_id: int,
+        partner_key: SecretStr,
+        clock: Clock,
+        shop_id: int | None = None,
+        tokens: TokenStore | None = None,
+    ) -> None:
+        self._api = api
+        self._partner_id = partner_id
+        self._key = partner_key
+        self._clock = clock
+        self._shop_id = shop_id
+        self._tokens = tokens
+
+    # --- envelope -----------------------------------------------------------------------------
+
+    def _parse(self, response: httpx.Response, *, token_call: bool = False) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise Retryable(f"Shopee answered HTTP {response.status_code} with a body that is not JSON") from None
+        if not isinstance(body, dict):
+            raise Retryable("Shopee answered with a JSON body that is not an object")
+        error = str(body.get("error") or "")
+        message = str(body.get("message") or "")
+        if response.status_code == 429 or "too_many" in error or "rate_limit" in error:
+            raise Retryable(f"throttled by Shopee: {error} {message}", retry_after_seconds(response), throttled=True)
+        if not error and response.is_success:
+            return body
+        detail = f"{error or 'HTTP ' + str(response.status_code)}: {message} (request_id {body.get('request_id')})"
+        if error in _RETRYABLE_ERRORS:
+            raise Retryable(detail)
+        if token_call and error in {"error_auth", "invalid_code", "invalid_shop_id", "error_param"}:
+            raise AuthFailed(detail)
+        if _is_token_error(error, message):
+            raise AuthExpired(detail)
+        raise Fatal(detail)
+
+    def _public_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        def build() -> httpx.Request:
+            ts = to_unix(self._clock.now())
+            params: dict[str, str | int] = {"partner_id": self._partner_id, "timestamp": ts,
+                      "sign": sign(self._key.get_secret_value(), self._partner_id, path, ts)}
+            return self._api.http.build_request("POST", path, params=params, json=body)
+
+        return self._api.call(build, lambda r: self._parse(r, token_call=True))
+
+    def _shop_get(self, path: str, params: dict[str, str | int]) -> dict[str, Any]:
+        tokens = self._current_tokens()
+        try:
+            return self._shop_get_with(path, params, tokens)
+        except AuthExpired:
+            # Expired or revoked early: refresh once; a second refusal means the seller must re-authorize.
+            tokens = self._refresh(tokens)
+            try:
+                return self._shop_get_with(path, params, tokens)
+            except AuthExpired as exc:
+                raise AuthFailed(str(exc)) from exc
+
+    def _shop_get_with(self, path: str, params: dict[str, str | int], tokens: TokenSet) -> dict[str, Any]:
+        if self._shop_id is None:
+            raise Fatal("shop API called without a shop_id")
+        shop_id = self._shop_id
+        access = tokens.access_token.get_secret_value()
+
+        def build() -> httpx.Request:
+            ts = to_unix(self._clock.now())
+            common: dict[str, str | int] = {"partner_id": self._partner_id, "timestamp": ts, "access_token": access,
+                      "shop_id": shop_id,
+                      "sign": sign(self._key.get_secret_value(), self._partner_id, path, ts, access, shop_id)}
+            return self._api.http.build_request("GET", path, params={**common, **params})
+
+        body = self._api.call(build, self._parse)
+        response = body.get("response")
+        if not isinstance(response, dict):
+            raise Retryable(f"Shopee answered {path} without a response object")
+        return response
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def _current_tokens(self) -> TokenSet:
+        if self._tokens is None:
+            raise Fatal("this client has no token store")
+        tokens = self._tokens.load()
+        if tokens is None:
+            raise AuthFailed("the store has no tokens: authorize it first")
+        if tokens.access_expires_at - _EARLY_REFRESH <= self._clock.now():
+            tokens = self._refresh(tokens)
+        return tokens
+
+    def _refresh(self, tokens: TokenSet) -> TokenSet:
+        assert self._tokens is not None and self._shop_id is not None
+        fresh = self.refresh_access_token(tokens.refresh_token, self._shop_id)
+        # The old refresh token is dead from now on: save the new pair before anything else.
+        self._tokens.save(fresh)
+        self._api.stats.token_refreshes += 1
+        return fresh
+
+    def _token_set(self, body: dict[str, Any]) -> TokenSet:
+        try:
+            expire_in = int(body["expire_in"])
+            now = self._clock.now()
+            return TokenSet(
+                access_token=SecretStr(str(body["access_token"])),
+                refresh_token=SecretStr(str(body["refresh_token"])),
+                access_expires_at=now + timedelta(seconds=expire_in),
+                # Shopee documents 30 days for the refresh token but does not return it.
+                refresh_expires_at=now + timedelta(days=30),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Fatal(f"Shopee token answer lacks a field: {exc}") from exc
+
+    def get_access_token(self, code: str, shop_id: int) -> TokenSet:
+        """v2.public.get_access_token: POST /api/v2/auth/token/get."""
+        body = self._public_post("/api/v2/auth/token/get",
+                                 {"code": code, "partner_id": self._partner_id, "shop_id": shop_id})
+        return self._token_set(body)
+
+    def refresh_access_token(self, refresh_token: SecretStr, shop_id: int) -> TokenSet:
+        """v2.public.refresh_access_token: POST /api/v2/auth/access_token/get."""
+        body = self._public_post(
+            "/api/v2/auth/access_token/get",
+            {"refresh_token": refresh_token.get_secret_value(), "partner_id": self._partner_id, "shop_id": shop_id},
+        )
+        return self._token_set(body)
+
+    # --- orders -------------------------------------------------------------------------------
+
+    def get_order_list(
+        self, *, time_range_field: str, time_from: int, time_to: int, page_size: int, cursor: str,
+    ) -> dict[str, Any]:
+        """v2.order.get_order_list: GET /api/v2/order/get_order_list."""
+        return self._shop_get("/api/v2/order/get_order_list", {
+            "time_range_field": time_range_field, "time_from": time_from, "time_to": time_to,
+            "page_size": page_size, "cursor": cursor, "response_optional_fields": "order_status",
+        })
+
+    def get_order_detail(self, order_sns: list[str], optional_fields: str) -> dict[str, Any]:
+        """v2.order.get_order_detail: GET /api/v2/order/get_order_detail."""
+        return self._shop_get("/api/v2/order/get_order_detail", {
+            "order_sn_list": ",".join(order_sns), "response_optional_fields": optional_fields,
+        })

@@ -1,0 +1,157 @@
+"""Pure mapping from Shopee v2 order payloads to domain snapshots; raises BadPayload with the reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from crossdock.connectors._kit.errors import BadPayload
+from crossdock.domain.errors import DomainError
+from crossdock.domain.money import Money
+from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
+from crossdock.domain.orders.status import OrderStatus
+from crossdock.domain.time import from_unix
+
+# v2.order.get_order_detail OrderStatus enum -> our machine.
+STATUS: dict[str, OrderStatus] = {
+    "UNPAID": OrderStatus.AWAITING_PAYMENT,
+    "PENDING": OrderStatus.AWAITING_PAYMENT,          # held by Shopee before it can be shipped
+    "INVOICE_PENDING": OrderStatus.AWAITING_PAYMENT,  # Brazil: waits for the seller's invoice
+    "READY_TO_SHIP": OrderStatus.PENDING_REVIEW,
+    "PROCESSED": OrderStatus.LABEL_CREATED,           # shipment arranged, tracking number issued
+    "RETRY_SHIP": OrderStatus.LABEL_CREATED,          # pickup failed; shipment must be arranged again
+    "SHIPPED": OrderStatus.SHIPPED,
+    "TO_CONFIRM_RECEIVE": OrderStatus.DELIVERED,
+    "COMPLETED": OrderStatus.COMPLETED,
+    "IN_CANCEL": OrderStatus.CANCEL_REQUESTED,
+    "CANCELLED": OrderStatus.CANCELLED,
+    "TO_RETURN": OrderStatus.RETURN_REQUESTED,
+}
+
+# The optional fields get_order_detail must be asked for to map an order completely.
+DETAIL_FIELDS = ",".join([
+    "buyer_user_id", "buyer_username", "recipient_address", "item_list", "pay_time", "total_amount",
+    "package_list", "shipping_carrier", "payment_method", "note", "cancel_by", "cancel_reason",
+    "buyer_cancel_reason", "fulfillment_flag", "pickup_done_time", "estimated_shipping_fee",
+    "actual_shipping_fee", "reverse_shipping_fee",
+])
+
+
+def payload_hash(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    # JSON numbers arrive as float; their shortest repr is the text Shopee sent, so no binary error leaks in.
+    if isinstance(value, bool) or value is None:
+        raise BadPayload(f"{field} is {value!r}, expected a number")
+    try:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise BadPayload(f"{field} is {value!r}, expected a number") from None
+
+
+def _int(obj: dict[str, Any], field: str, *, required: bool = True) -> int | None:
+    value = obj.get(field)
+    if value is None or value == "":
+        if required:
+            raise BadPayload(f"{field} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadPayload(f"{field} is {value!r}, expected an integer")
+    try:
+        return int(value)
+    except ValueError:
+        raise BadPayload(f"{field} is {value!r}, expected an integer") from None
+
+
+def _str(obj: dict[str, Any], field: str) -> str:
+    value = obj.get(field)
+    return "" if value is None else str(value)
+
+
+def _address(raw: Any) -> Address | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadPayload("recipient_address is not an object")
+    return Address(
+        name=_str(raw, "name"), phone=_str(raw, "phone"), country=_str(raw, "region"),
+        state=_str(raw, "state"), city=_str(raw, "city"),
+        district=" ".join(p for p in (_str(raw, "district"), _str(raw, "town")) if p),
+        postcode=_str(raw, "zipcode"), full_address=_str(raw, "full_address"),
+    )
+
+
+def _line(raw: Any, index: int, currency: str) -> OrderLine:
+    if not isinstance(raw, dict):
+        raise BadPayload(f"item_list[{index}] is not an object")
+    quantity = _int(raw, "model_quantity_purchased")
+    assert quantity is not None
+    if quantity <= 0:
+        raise BadPayload(f"item_list[{index}].model_quantity_purchased is {quantity}")
+    item_id = _int(raw, "item_id")
+    model_id = _int(raw, "model_id", required=False) or 0
+    original = _decimal(raw.get("model_original_price"), f"item_list[{index}].model_original_price")
+    discounted = raw.get("model_discounted_price")
+    paid = original if discounted is None else _decimal(discounted, f"item_list[{index}].model_discounted_price")
+    return OrderLine(
+        # order_item_id repeats across models of one item; with model_id and position it is unique.
+        platform_line_id=f"{_str(raw, 'order_item_id') or item_id}-{model_id}-{index}",
+        sku=_str(raw, "model_sku") or _str(raw, "item_sku"),
+        platform_item_id=str(item_id),
+        platform_variant_id=str(model_id) if model_id else "",
+        title=_str(raw, "item_name"),
+        variant_title=_str(raw, "model_name"),
+        quantity=quantity,
+        unit_price=Money(original, currency),
+        paid_unit_price=Money(paid, currency),
+    )
+
+
+def order_from_detail(raw: Any) -> OrderSnapshot:
+    """One element of get_order_detail's `order_list` -> OrderSnapshot."""
+    if not isinstance(raw, dict):
+        raise BadPayload("order is not a JSON object")
+    order_sn = raw.get("order_sn")
+    if not isinstance(order_sn, str) or not order_sn:
+        raise BadPayload("order_sn is missing")
+    status_text = _str(raw, "order_status")
+    if status_text not in STATUS:
+        raise BadPayload(f"unknown order_status {status_text!r}")
+    currency = _str(raw, "currency")
+    items = raw.get("item_list")
+    if not isinstance(items, list) or not items:
+        raise BadPayload("item_list is missing or empty")
+    try:
+        created = _int(raw, "create_time")
+        updated = _int(raw, "update_time")
+        assert created is not None and updated is not None
+        total = Money(_decimal(raw.get("total_amount"), "total_amount"), currency)
+        lines = tuple(_line(item, i, currency) for i, item in enumerate(items))
+        pay_time = _int(raw, "pay_time", required=False)
+        ship_by = _int(raw, "ship_by_date", required=False)
+        return OrderSnapshot(
+            platform_order_id=order_sn,
+            platform_status=status_text,
+            status=STATUS[status_text],
+            created_at=from_unix(created),
+            updated_at=from_unix(updated),
+            total=total,
+            buyer=Buyer(platform_buyer_id=_str(raw, "buyer_user_id"), username=_str(raw, "buyer_username")),
+            address=_address(raw.get("recipient_address")),
+            lines=lines,
+            raw=raw,
+            payload_hash=payload_hash(raw),
+            paid_at=from_unix(pay_time) if pay_time else None,
+            ship_by=from_unix(ship_by) if ship_by else None,
+            buyer_note=_str(raw, "message_to_seller"),
+            cod=bool(raw.get("cod")),
+        )
+    except DomainError as exc:  # e.g. a currency that is not ISO 4217
+        raise BadPayload(str(exc)) from exc
+    except (OverflowError, OSError) as exc:  # timestamps out of range
+        raise BadPayload(f"time out of range: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Orders: the platform's snapshot, our unified status machine and the reconcile rule."""

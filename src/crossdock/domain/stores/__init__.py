@@ -1,0 +1,1 @@
+"""Sellers, their platform accounts and their stores."""

@@ -1,0 +1,1 @@
+"""The database side: tables, repositories, unit of work and migrations."""

@@ -1,0 +1,1 @@
+"""Repositories: one per aggregate or stream, each over one open connection."""

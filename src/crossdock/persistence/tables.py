@@ -1,0 +1,197 @@
+"""Every table, in SQLAlchemy Core; migrations/ holds how they came to be."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from crossdock.persistence.types import Amount, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements only INTEGER PRIMARY KEY
+
+organisations = Table(
+    "organisations", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+platform_accounts = Table(
+    "platform_accounts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("external_id", String(100)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("organisation_id", "platform", "name"),
+)
+
+stores = Table(
+    "stores", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_id", Id, ForeignKey("platform_accounts.id"), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("region", String(8), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("health", String(16), nullable=False),
+    Column("health_detail", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "external_id", name="uq_stores_platform_external_id"),
+)
+
+# Platform tokens, encrypted (Fernet) by the service before they get here.
+store_credentials = Table(
+    "store_credentials", metadata,
+    Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("access_token", LargeBinary, nullable=False),
+    Column("refresh_token", LargeBinary, nullable=False),
+    Column("access_expires_at", UTCDateTime(), nullable=False),
+    Column("refresh_expires_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+orders = Table(
+    "orders", metadata,
+    Column("id", Id, primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("platform_order_id", String(100), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("platform_status", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Amount(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),        # on the platform
+    Column("platform_updated_at", UTCDateTime(), nullable=False),
+    Column("paid_at", UTCDateTime()),
+    Column("ship_by", UTCDateTime()),
+    Column("buyer_id", String(100), nullable=False),
+    Column("buyer_username", String(200), nullable=False),
+    Column("buyer_note", Text, nullable=False),
+    Column("cod", Boolean, nullable=False),
+    Column("ship_name", String(200)),
+    Column("ship_phone", String(64)),
+    Column("ship_country", String(2)),
+    Column("ship_state", String(200)),
+    Column("ship_city", String(200)),
+    Column("ship_district", String(200)),
+    Column("ship_postcode", String(32)),
+    Column("ship_line1", Text),
+    Column("ship_full_address", Text),
+    Column("raw", Json, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("last_changed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("store_id", "platform_order_id", name="uq_orders_store_platform_order"),
+    Index("ix_orders_created", "created_at", "id"),
+    Index("ix_orders_status_created", "status", "created_at", "id"),
+    Index("ix_orders_store_created", "store_id", "created_at", "id"),
+    Index("ix_orders_platform_updated", "platform_updated_at"),
+)
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("platform_line_id", String(100), nullable=False),
+    Column("sku", String(200), nullable=False),
+    Column("platform_item_id", String(100), nullable=False),
+    Column("platform_variant_id", String(100), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("variant_title", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Amount(), nullable=False),
+    Column("paid_unit_price", Amount(), nullable=False),
+    UniqueConstraint("order_id", "position", name="uq_order_lines_order_position"),
+)
+
+order_status_history = Table(
+    "order_status_history", metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("old_status", String(32)),
+    Column("new_status", String(32), nullable=False),
+    Column("platform_status", String(64), nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("platform_at", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+sync_cursors = Table(
+    "sync_cursors", metadata,
+    Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("stream", String(32), primary_key=True),
+    Column("watermark", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+sync_runs = Table(
+    "sync_runs", metadata,
+    Column("id", Id, primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("stream", String(32), nullable=False),
+    Column("trigger", String(32), nullable=False),
+    Column("state", String(16), nullable=False),   # running, succeeded, failed
+    Column("window_from", UTCDateTime(), nullable=False),
+    Column("window_to", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("duration_seconds", Float),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("api_calls", Integer, nullable=False, default=0),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("throttled", Integer, nullable=False, default=0),
+    Column("throttle_wait_seconds", Float, nullable=False, default=0.0),
+    Column("orders_new", Integer, nullable=False, default=0),
+    Column("orders_updated", Integer, nullable=False, default=0),
+    Column("orders_unchanged", Integer, nullable=False, default=0),
+    Column("orders_stale", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("error_kind", String(32)),
+    Column("error", Text),
+    Index("ix_sync_runs_store_started", "store_id", "started_at"),
+)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("id", Id, primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", Json),
+    Column("payload_hash", String(64), nullable=False),
+    Column("sync_run_id", Id, ForeignKey("sync_runs.id")),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("times_seen", Integer, nullable=False, default=1),
+    Column("resolved_at", UTCDateTime()),
+    UniqueConstraint("store_id", "kind", "external_id", "payload_hash", name="uq_quarantine_record"),
+)

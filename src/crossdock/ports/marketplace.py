@@ -1,0 +1,103 @@
+"""What the services need from a marketplace, one small protocol per capability."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import SecretStr
+
+from crossdock.domain.orders.model import OrderSnapshot
+
+
+class Capability(StrEnum):
+    ORDERS = "orders"
+    STOCK = "stock"
+    SHIPMENTS = "shipments"
+    LISTINGS = "listings"
+    MESSAGES = "messages"
+    PAYOUTS = "payouts"
+
+
+class TimeField(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    platform_order_id: str
+    platform_status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    """A record the platform sent that we could not map; kept with the reason, never dropped."""
+
+    platform_id: str
+    reason: str
+    payload: Any
+
+
+@dataclass(slots=True)
+class CallStats:
+    """What talking to the platform cost: filled in by the connector, recorded per sync run."""
+
+    api_calls: int = 0
+    retries: int = 0
+    throttled: int = 0
+    throttle_wait_seconds: float = 0.0
+    token_refreshes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    access_token: SecretStr
+    refresh_token: SecretStr
+    access_expires_at: datetime
+    refresh_expires_at: datetime | None = None
+
+
+class TokenStore(Protocol):
+    """Where a connector keeps a store's tokens; a refreshed pair must be saved at once because
+    some platforms (Shopee) make the refresh token single-use."""
+
+    def load(self) -> TokenSet | None: ...
+
+    def save(self, tokens: TokenSet) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLink:
+    """Everything a connector needs to talk for one store."""
+
+    store_id: int
+    external_id: str
+    region: str
+    tokens: TokenStore
+    stats: CallStats = field(default_factory=CallStats)
+
+
+@runtime_checkable
+class OrderSource(Protocol):
+    max_window: timedelta          # longest time window one list query may cover
+    detail_batch: int              # most orders one detail call returns
+
+    def list_order_refs(
+        self, since: datetime, until: datetime, field: TimeField = TimeField.UPDATED
+    ) -> Iterator[list[OrderRef]]:
+        """Orders whose `field` time is in [since, until], page by page, as the platform pages."""
+        ...
+
+    def fetch_orders(self, refs: Sequence[OrderRef]) -> list[OrderSnapshot | BadRecord]:
+        """Full orders for `refs`, in the platform's largest batches."""
+        ...
+
+
+class Authorizer(Protocol):
+    """Turns the seller's consent (an authorization code) into tokens for one store."""
+
+    def exchange_code(self, code: str, external_id: str) -> TokenSet: ...

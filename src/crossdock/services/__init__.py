@@ -1,0 +1,1 @@
+"""Use cases: each runs inside a unit of work and publishes its events after commit."""
