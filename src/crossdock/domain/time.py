@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crossdock.domain.errors import NaiveDatetime
+from crossdock.domain.errors import DomainError, NaiveDatetime
 
 
 def require_utc(value: datetime) -> datetime:
@@ -14,7 +14,10 @@ def require_utc(value: datetime) -> datetime:
 
 
 def from_unix(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise DomainError(f"time out of range: {seconds}") from exc
 
 
 def to_unix(value: datetime) -> int:

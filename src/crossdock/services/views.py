@@ -156,6 +156,7 @@ class CountCheck:
     our_count: int
     missing: list[str] = field(default_factory=list)   # on the platform, not with us
     extra: list[str] = field(default_factory=list)     # with us, not listed by the platform
+    quarantined: list[str] = field(default_factory=list)  # on the platform, held back as malformed
 
     @property
     def ok(self) -> bool:

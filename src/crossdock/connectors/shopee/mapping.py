@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.domain.errors import DomainError
+from crossdock.domain.fingerprint import fingerprint
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
 from crossdock.domain.orders.status import OrderStatus
@@ -37,11 +36,6 @@ DETAIL_FIELDS = ",".join([
     "buyer_cancel_reason", "fulfillment_flag", "pickup_done_time", "estimated_shipping_fee",
     "actual_shipping_fee", "reverse_shipping_fee",
 ])
-
-
-def payload_hash(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
 
 
 def _decimal(value: Any, field: str) -> Decimal:
@@ -145,13 +139,11 @@ def order_from_detail(raw: Any) -> OrderSnapshot:
             address=_address(raw.get("recipient_address")),
             lines=lines,
             raw=raw,
-            payload_hash=payload_hash(raw),
+            payload_hash=fingerprint(raw),
             paid_at=from_unix(pay_time) if pay_time else None,
             ship_by=from_unix(ship_by) if ship_by else None,
             buyer_note=_str(raw, "message_to_seller"),
             cod=bool(raw.get("cod")),
         )
-    except DomainError as exc:  # e.g. a currency that is not ISO 4217
+    except DomainError as exc:  # a currency that is not ISO 4217, a time out of range
         raise BadPayload(str(exc)) from exc
-    except (OverflowError, OSError) as exc:  # timestamps out of range
-        raise BadPayload(f"time out of range: {exc}") from exc

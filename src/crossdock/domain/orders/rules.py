@@ -28,6 +28,7 @@ class Reconciliation:
     outcome: Outcome
     status: OrderStatus
     events: list[Event] = field(default_factory=list)
+    accepted: bool = True   # False: the platform's status was refused by the machine and ours kept
 
     @property
     def writes(self) -> bool:
@@ -50,4 +51,4 @@ def reconcile(store_id: int, held: OrderState | None, snap: OrderSnapshot) -> Re
         events.append(OrderStatusChanged(store_id, key, held.status, decision.status))
     if not decision.accepted:
         events.append(OrderStatusRefused(store_id, key, held.status, snap.status, snap.platform_status))
-    return Reconciliation(Outcome.UPDATED, decision.status, events)
+    return Reconciliation(Outcome.UPDATED, decision.status, events, decision.accepted)

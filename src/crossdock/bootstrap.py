@@ -1,0 +1,97 @@
+"""The composition root: settings, database, connectors and services wired together, nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+import httpx
+import structlog
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from crossdock.connectors._kit.registry import Registry
+from crossdock.persistence.db import make_engine
+from crossdock.persistence.uow import UnitOfWork
+from crossdock.ports.clock import Clock, SystemClock
+from crossdock.services.connectors import Connectors
+from crossdock.services.messagebus import MessageBus
+from crossdock.services.order_sync import OrderSync, SyncPolicy
+from crossdock.services.queries import Queries
+from crossdock.services.secrets import Cipher
+from crossdock.services.stores import StoreService
+from crossdock.settings import Settings
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    bus: MessageBus
+    connectors: Connectors
+    stores: StoreService
+    sync: OrderSync
+    queries: Queries
+
+    def uow(self, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, readonly=readonly)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def load_secret_key(settings: Settings) -> SecretStr:
+    """The configured key, else the one in <home>/secret.key, created (mode 600) on first use."""
+    if settings.secret_key is not None:
+        return settings.secret_key
+    path = settings.secret_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(Cipher.new_key())
+    return SecretStr(path.read_text().strip())
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        cache_logger_on_first_use=False,
+    )
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    transports: Mapping[str, httpx.BaseTransport] | None = None,
+    registry: Registry | None = None,
+    engine: Engine | None = None,
+) -> App:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.database_url)
+    uow = partial(UnitOfWork, engine)
+    connectors = Connectors(registry or Registry.discover(), settings.connectors, clock=clock, sleep=sleep,
+                            transports=transports)
+    bus = MessageBus()
+    cipher = Cipher(load_secret_key(settings))
+    stores = StoreService(uow, connectors, cipher, clock)
+    policy = SyncPolicy(overlap=timedelta(minutes=settings.sync_overlap_minutes),
+                        initial_lookback=timedelta(days=settings.initial_lookback_days))
+    sync = OrderSync(uow, connectors, stores, bus, clock, policy)
+    return App(settings=settings, engine=engine, clock=clock, bus=bus, connectors=connectors, stores=stores,
+               sync=sync, queries=Queries(uow))

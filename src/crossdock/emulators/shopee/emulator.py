@@ -1,0 +1,148 @@
+"""ShopeeEmulator: the Python handle on an emulated Shopee Open Platform (state, clock, faults, ASGI app)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from crossdock.emulators.shopee.app import CallRecord, create_app
+from crossdock.emulators.shopee.auth import AuthState
+from crossdock.emulators.shopee.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
+from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.emulators.shopee.world import World, new_now
+from crossdock.ports.clock import Clock, SystemClock
+
+
+class ShopeeEmulator:
+    """An in-memory Shopee Open Platform v2 for one partner app.
+
+    Every notion of "now" (token expiry, timestamp checks, rate-limit refills, order times) comes
+    from the injected clock, so tests move time instead of sleeping. Python calls and HTTP
+    requests share one lock, so the emulator may be driven from several threads.
+    """
+
+    def __init__(
+        self,
+        partner_id: int,
+        partner_key: str,
+        clock: Clock | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.partner_id = partner_id
+        self.partner_key = partner_key
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.world = World(seed)
+        self.auth = AuthState()
+        self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
+        self.calls: list[CallRecord] = []
+        self._failures: list[int] = []
+        self.app: Starlette = create_app(self)
+
+    # ---- time and transport ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return new_now(self.clock.now())
+
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
+        return ASGISyncTransport(self.app)
+
+    # ---- token lifetimes ------------------------------------------------------------------
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        return self.auth.access_token_ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.access_token_ttl = value
+
+    @property
+    def refresh_token_ttl(self) -> timedelta:
+        return self.auth.refresh_token_ttl
+
+    @refresh_token_ttl.setter
+    def refresh_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.refresh_token_ttl = value
+
+    # ---- the world ------------------------------------------------------------------------
+
+    def add_shop(self, shop_id: int, region: str, name: str | None = None) -> None:
+        with self.lock:
+            self.world.add_shop(shop_id, region, name)
+
+    def generate_orders(self, shop_id: int, count: int, start: datetime, end: datetime) -> list[str]:
+        """Create `count` orders with create_time spread over [start, end], advanced to the clock's now.
+
+        Deterministic for a given seed and sequence of calls. Steps of an order's life that fall
+        after now are kept and played by `tick()` once the clock has passed them.
+        """
+        with self.lock:
+            return self.world.generate_orders(shop_id, count, start, end, self.now())
+
+    def tick(self) -> tuple[int, int]:
+        """Advance the world to the clock's now: a few new orders per shop and every due status change.
+
+        Changes are stamped with now as update_time. Returns (orders created, orders updated).
+        """
+        with self.lock:
+            return self.world.tick(self.now())
+
+    def orders(self, shop_id: int) -> dict[str, dict[str, Any]]:
+        """The truth: order_sn -> the payload get_order_detail returns with every optional field."""
+        with self.lock:
+            shop = self.world.shop(shop_id)
+            return {order_sn: order.payload() for order_sn, order in shop.orders.items()}
+
+    def set_order_status(self, shop_id: int, order_sn: str, status: str) -> None:
+        with self.lock:
+            self.world.set_status(shop_id, order_sn, status, self.now())
+
+    def insert_raw_order(self, shop_id: int, payload: dict[str, Any]) -> str:
+        """Store a payload as-is; listed by its create/update times (now when absent) and returned verbatim.
+
+        Returns the order_sn it is listed under: str(payload["order_sn"]) when present, else a new one.
+        """
+        with self.lock:
+            return self.world.insert_raw(shop_id, payload, self.now())
+
+    # ---- authorization --------------------------------------------------------------------
+
+    def authorize(self, shop_id: int) -> str:
+        """What the seller's consent produces: a fresh single-use code, valid 10 minutes."""
+        with self.lock:
+            self.world.shop(shop_id)
+            return self.auth.issue_code(shop_id, self.now())
+
+    def expire_access_tokens(self, shop_id: int) -> None:
+        with self.lock:
+            self.auth.expire_access_tokens(shop_id, self.now())
+
+    # ---- faults and limits ----------------------------------------------------------------
+
+    def set_rate_limit(self, requests_per_second: float, burst: int) -> None:
+        """Per (partner, shop) token bucket on the emulator clock; resets every bucket to full."""
+        with self.lock:
+            self.limiter.configure(requests_per_second, burst)
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answer the next n Shopee API calls with `status` and Shopee's error envelope."""
+        with self.lock:
+            self._failures.extend([status] * n)
+
+    def take_injected_failure(self) -> int | None:
+        """For the app: the HTTP status to fail the current call with, if one is queued."""
+        with self.lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def record(self, call: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(call)

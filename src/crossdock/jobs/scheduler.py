@@ -1,0 +1,45 @@
+"""Every interval, queues one pull per active store (the runner drops a pull already pending)."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+
+import structlog
+
+from crossdock.bootstrap import App
+from crossdock.jobs.runner import JobRunner
+from crossdock.jobs.tasks import pull_key, pull_store_orders
+
+log = structlog.get_logger(__name__)
+
+
+class Scheduler:
+    def __init__(self, app: App, runner: JobRunner, interval_seconds: float) -> None:
+        self._app, self._runner, self._interval = app, runner, interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> int:
+        queued = 0
+        for store_id in self._app.stores.pullable_ids():
+            _, new = self._runner.submit(pull_key(store_id), partial(pull_store_orders, self._app, store_id))
+            queued += int(new)
+        return queued
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("scheduler.tick_failed")
+            self._stop.wait(self._interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="crossdock-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)

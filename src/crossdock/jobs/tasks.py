@@ -1,0 +1,27 @@
+"""The task functions; the in-process runner calls them, and so would a Celery worker."""
+
+from __future__ import annotations
+
+import structlog
+
+from crossdock.bootstrap import App
+from crossdock.services.order_sync import PullOrders, StoreNotPullable
+from crossdock.services.views import SyncRunView
+
+log = structlog.get_logger(__name__)
+
+
+def pull_store_orders(app: App, store_id: int, trigger: str = "schedule") -> SyncRunView | None:
+    try:
+        run = app.sync.pull(PullOrders(store_id, trigger=trigger))
+    except StoreNotPullable as exc:
+        log.info("sync.skipped", store_id=store_id, reason=str(exc))
+        return None
+    log.info("sync.done", store_id=store_id, run_id=run.id, state=run.state, new=run.orders_new,
+             updated=run.orders_updated, quarantined=run.quarantined, calls=run.api_calls)
+    return run
+
+
+def pull_key(store_id: int) -> str:
+    """One pending pull per store: its identity key."""
+    return f"orders:{store_id}"

@@ -1,0 +1,55 @@
+"""Builds a store's connector from the registry, the seller's app settings and the store's tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from crossdock.connectors._kit.registry import ConnectorContext, Registry
+from crossdock.domain.stores.model import Store
+from crossdock.ports.clock import Clock
+from crossdock.ports.marketplace import Authorizer, CallStats, OrderSource, StoreLink, TokenStore
+
+
+class NotConfigured(RuntimeError):
+    """The seller has not entered this platform's app credentials."""
+
+
+class Connectors:
+    def __init__(self, registry: Registry, settings: Mapping[str, Mapping[str, Any]], *, clock: Clock,
+                 sleep: Any, transports: Mapping[str, httpx.BaseTransport] | None = None) -> None:
+        self.registry = registry
+        self._raw = settings
+        self._clock = clock
+        self._sleep = sleep
+        self._transports = dict(transports or {})
+        self._parsed: dict[str, BaseModel] = {}
+
+    def settings(self, platform: str) -> BaseModel:
+        if platform not in self._parsed:
+            spec = self.registry.get(platform)
+            raw = self._raw.get(platform)
+            if raw is None:
+                raise NotConfigured(f"{spec.name} is not configured: set [connectors.{platform}] in the config file "
+                                    f"or CROSSDOCK_CONNECTORS__{platform.upper()}__* variables")
+            try:
+                self._parsed[platform] = spec.settings.model_validate(raw)
+            except ValidationError as exc:
+                raise NotConfigured(f"{spec.name} settings are invalid: {exc}") from exc
+        return self._parsed[platform]
+
+    def _context(self, platform: str) -> ConnectorContext:
+        return ConnectorContext(clock=self._clock, sleep=self._sleep, transport=self._transports.get(platform))
+
+    def order_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> OrderSource:
+        spec = self.registry.get(store.platform)
+        link = StoreLink(store_id=store.id, external_id=store.external_id, region=store.region, tokens=tokens,
+                         stats=stats)
+        return spec.orders(self.settings(store.platform), link, self._context(store.platform))
+
+    def authorizer(self, platform: str) -> Authorizer:
+        spec = self.registry.get(platform)
+        return spec.authorizer(self.settings(platform), self._context(platform))

@@ -1,0 +1,115 @@
+"""Stores: onboarding (organisation, account, store), authorization, and their tokens at rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crossdock.domain.errors import DomainError
+from crossdock.domain.money import check_currency
+from crossdock.domain.stores.model import Store, StoreHealth, StoreStatus
+from crossdock.ports.clock import Clock
+from crossdock.ports.marketplace import TokenSet
+from crossdock.services.connectors import Connectors
+from crossdock.services.errors import NotFound
+from crossdock.services.secrets import Cipher
+from crossdock.services.unit_of_work import UowFactory
+from crossdock.services.views import StoreView
+
+
+class StoreNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AddStore:
+    platform: str
+    external_id: str
+    name: str
+    region: str
+    currency: str
+    account: str = ""               # the platform account that owns the store; defaults to the platform name
+    organisation: str = "My company"
+
+
+class StoredTokens:
+    """A store's tokens, encrypted in the database; each save commits at once (refresh tokens are single-use)."""
+
+    def __init__(self, uow: UowFactory, cipher: Cipher, clock: Clock, store_id: int) -> None:
+        self._uow, self._cipher, self._clock, self._store_id = uow, cipher, clock, store_id
+
+    def load(self) -> TokenSet | None:
+        with self._uow(readonly=True) as uow:
+            row = uow.credentials.load(self._store_id)
+        if row is None:
+            return None
+        return TokenSet(access_token=self._cipher.decrypt(row.access_token),
+                        refresh_token=self._cipher.decrypt(row.refresh_token),
+                        access_expires_at=row.access_expires_at, refresh_expires_at=row.refresh_expires_at)
+
+    def save(self, tokens: TokenSet) -> None:
+        with self._uow() as uow:
+            uow.credentials.save(self._store_id, access=self._cipher.encrypt(tokens.access_token),
+                                 refresh=self._cipher.encrypt(tokens.refresh_token),
+                                 access_expires_at=tokens.access_expires_at,
+                                 refresh_expires_at=tokens.refresh_expires_at, now=self._clock.now())
+            uow.commit()
+
+
+class StoreService:
+    def __init__(self, uow: UowFactory, connectors: Connectors, cipher: Cipher, clock: Clock) -> None:
+        self._uow, self._connectors, self._cipher, self._clock = uow, connectors, cipher, clock
+
+    def tokens(self, store_id: int) -> StoredTokens:
+        return StoredTokens(self._uow, self._cipher, self._clock, store_id)
+
+    def add(self, cmd: AddStore) -> Store:
+        """Idempotent on (platform, external id): adding a known store returns it unchanged."""
+        self._connectors.registry.get(cmd.platform)  # an unknown platform fails here, clearly
+        try:
+            check_currency(cmd.currency)
+        except DomainError as exc:
+            raise ValueError(str(exc)) from exc
+        now = self._clock.now()
+        with self._uow() as uow:
+            existing = uow.stores.by_external(cmd.platform, cmd.external_id)
+            if existing is not None:
+                return existing
+            org = uow.stores.organisation_named(cmd.organisation) or uow.stores.add_organisation(cmd.organisation, now)
+            account_name = cmd.account or cmd.platform
+            account = (uow.stores.account(org.id, cmd.platform, account_name)
+                       or uow.stores.add_account(org.id, cmd.platform, account_name, None, now))
+            store = uow.stores.add(account_id=account.id, platform=cmd.platform, external_id=cmd.external_id,
+                                   name=cmd.name, region=cmd.region.upper(), currency=cmd.currency, now=now)
+            uow.commit()
+            return store
+
+    def get(self, store_id: int) -> Store:
+        with self._uow(readonly=True) as uow:
+            store = uow.stores.get(store_id)
+        if store is None:
+            raise StoreNotFound(f"no store with id {store_id}")
+        return store
+
+    def authorize(self, store_id: int, code: str) -> None:
+        """Exchange the seller's consent code for tokens and keep them encrypted."""
+        store = self.get(store_id)
+        tokens = self._connectors.authorizer(store.platform).exchange_code(code, store.external_id)
+        self.tokens(store_id).save(tokens)
+        with self._uow() as uow:
+            uow.stores.set_health(store_id, StoreHealth.OK, "authorized")
+            uow.commit()
+
+    def set_status(self, store_id: int, status: StoreStatus) -> None:
+        self.get(store_id)
+        with self._uow() as uow:
+            uow.stores.set_status(store_id, status)
+            uow.commit()
+
+    def pullable_ids(self) -> list[int]:
+        """Stores to pull on schedule: active, not waiting for re-authorization, and authorized once."""
+        with self._uow(readonly=True) as uow:
+            return [s.id for s in uow.stores.all() if s.pullable and uow.credentials.load(s.id) is not None]
+
+    def list(self) -> list[StoreView]:
+        with self._uow(readonly=True) as uow:
+            return uow.stores.views()
