@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,8 +60,9 @@ def load_secret_key(settings: Settings) -> SecretStr:
     return SecretStr(path.read_text().strip())
 
 
-def configure_logging(settings: Settings) -> None:
-    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+def configure_logging(settings: Settings, level_name: str | None = None) -> None:
+    """Structured logs to stderr (stdout stays clean for --json output)."""
+    level = logging.getLevelNamesMapping().get((level_name or settings.log_level).upper(), logging.INFO)
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -68,6 +70,7 @@ def configure_logging(settings: Settings) -> None:
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
                     renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 

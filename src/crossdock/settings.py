@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    demo_emulator_port: int = 8101
     sync_interval_seconds: int = 300
     sync_overlap_minutes: int = 10
     initial_lookback_days: int = 30

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -142,6 +144,27 @@ class ShopeeEmulator:
         """For the app: the HTTP status to fail the current call with, if one is queued."""
         with self.lock:
             return self._failures.pop(0) if self._failures else None
+
+    # ---- snapshots (so a restarted demo finds the same shops, orders and tokens) -----------
+
+    def save(self, path: Path) -> None:
+        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
+        with self.lock:
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+
+    def restore(self, path: Path) -> bool:
+        """Load a snapshot written by `save`; False when there is none."""
+        if not path.exists():
+            return False
+        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
+        state = pickle.loads(path.read_bytes())
+        with self.lock:
+            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
+        return True
 
     def record(self, call: CallRecord) -> None:
         with self.lock:

@@ -1,0 +1,94 @@
+"""Long-running commands: the API server, the demo world, a standalone emulator."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crossdock.bootstrap import App, configure_logging
+from crossdock.demo import DemoWorld, ensure_demo_config, sync_all
+from crossdock.interfaces.api.app import create_api
+from crossdock.interfaces.cli.context import open_app
+from crossdock.interfaces.cli.render import console, err
+from crossdock.jobs.runner import JobRunner
+from crossdock.jobs.scheduler import Scheduler
+from crossdock.settings import Settings
+
+
+def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
+    settings = Settings()
+    ensure_demo_config(settings.demo_emulator_port)
+    world = DemoWorld(settings.home, port=settings.demo_emulator_port, orders_per_shop=orders, days=days)
+    fresh = world.build()
+    world.serve()
+    console.print(f"Shopee emulator on http://127.0.0.1:{world.port} "
+                  f"({'new world seeded' if fresh else 'saved world restored'})")
+    app = open_app("WARNING")
+    store_ids = world.connect(app)
+    columns = (TextColumn("syncing demo stores"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[info]}"), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("sync", total=len(store_ids), info="")
+
+        def on_run(store_id: int, run: Any) -> None:
+            bar.update(task, advance=1, info=f"store {store_id}: {run.orders_new} new, {run.orders_updated} updated")
+
+        runs = sync_all(app, store_ids, on_run)
+    total = sum(r.orders_new for r in runs)
+    calls = sum(r.api_calls for r in runs)
+    failed = [r for r in runs if r.state != "succeeded"]
+    console.print(f"[green]demo ready[/]: {len(store_ids)} stores, {total} new orders, {calls} API calls"
+                  + (f", [red]{len(failed)} failed runs[/]" if failed else ""))
+    return app, world
+
+
+def run_demo_sync(orders: int, days: int) -> None:
+    app, world = _start_demo(orders, days)
+    world.stop()
+    app.close()
+    console.print("see them with `crossdock orders list` or `make run` for the API")
+
+
+def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_orders: int = 1500) -> None:
+    world = None
+    if demo:
+        app, world = _start_demo(demo_orders, 60)
+        world.keep_alive()
+        interval = 30.0
+    else:
+        app = open_app("INFO")
+        interval = float(app.settings.sync_interval_seconds)
+    runner = JobRunner(workers=2)
+    sched = Scheduler(app, runner, interval) if scheduler else None
+    if sched:
+        sched.start()
+    bind_host, bind_port = host or app.settings.api_host, port or app.settings.api_port
+    console.print(f"Crossdock API on http://{bind_host}:{bind_port}/api (docs: /api/docs)")
+    try:
+        uvicorn.run(create_api(app, runner), host=bind_host, port=bind_port, log_level="warning")
+    finally:
+        if sched:
+            sched.stop()
+        runner.shutdown(wait=False)
+        if world:
+            world.stop()
+        app.close()
+
+
+def run_emulator(port: int, orders: int) -> None:
+    settings = Settings()
+    configure_logging(settings, "INFO")
+    world = DemoWorld(settings.home, port=port, orders_per_shop=orders)
+    world.build()
+    world.serve()
+    world.keep_alive()
+    console.print(f"Shopee emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    done.wait()
+    world.stop()

@@ -1,0 +1,67 @@
+"""`crossdock serve --demo` as `make run` starts it: a real server, a real emulator on loopback, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
+    api_port, emu_port = free_port(), free_port()
+    env = dict(os.environ, CROSSDOCK_HOME=str(tmp_path), CROSSDOCK_CONFIG=str(tmp_path / "crossdock.toml"),
+               CROSSDOCK_DATABASE_URL=f"sqlite:///{tmp_path / 'crossdock.db'}",
+               CROSSDOCK_DEMO_EMULATOR_PORT=str(emu_port))
+    crossdock = Path(sys.executable).parent / "crossdock"
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([str(crossdock), "serve", "--demo", "--port", str(api_port), "--demo-orders", "150"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    base = f"http://127.0.0.1:{api_port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.5)
+
+        pending = httpx.get(f"{base}/api/orders", params={"status": "pending_review"}).json()
+        assert pending["items"], "the demo world should have orders waiting for review"
+        assert all(o["status"] == "pending_review" and o["platform"] == "shopee" for o in pending["items"])
+        stores = httpx.get(f"{base}/api/stores").json()
+        assert len(stores) == 6 and all(s["health"] == "ok" and s["orders"] > 0 for s in stores)
+        runs = httpx.get(f"{base}/api/sync/runs").json()
+        assert runs and all(r["state"] == "succeeded" for r in runs)
+        # the emulator really is a separate HTTP server the connector talked to
+        assert httpx.get(f"http://127.0.0.1:{emu_port}/_emulator/shops").status_code == 200
+        # secrets never reach the log
+        text = (tmp_path / "serve.log").read_text()
+        assert "crossdock-demo-partner-key" not in text and "access_token=" not in text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    assert (tmp_path / "emulators" / "shopee.pickle").exists()   # the world is kept for the next start
