@@ -5,15 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from crossdock.payloads import to_json
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Raw platform payloads are stored on every pull: a fast encoder matters here.
+    kwargs.setdefault("json_serializer", to_json)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        # psycopg's pipelined executemany runs one short, prepared statement per row; SQLAlchemy's
+        # insertmanyvalues would build one huge statement per batch that psycopg must re-parse each time.
+        return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False, **kwargs)
 
     memory = parsed.database in (None, "", ":memory:")
     if not memory and parsed.database:

@@ -13,6 +13,10 @@ from pydantic import SecretStr
 from crossdock.domain.orders.model import OrderSnapshot
 
 
+class UnknownPlatform(LookupError):
+    """No connector is installed for this platform code."""
+
+
 class Capability(StrEnum):
     ORDERS = "orders"
     STOCK = "stock"

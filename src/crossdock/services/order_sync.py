@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crossdock.connectors._kit.errors import AuthExpired, AuthFailed, ConnectorError, Fatal, Retryable
 from crossdock.domain.events import Event
-from crossdock.domain.fingerprint import fingerprint
 from crossdock.domain.orders.model import OrderSnapshot
 from crossdock.domain.orders.rules import Outcome, reconcile
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.stores.model import Store, StoreHealth
 from crossdock.domain.time import require_utc, windows
+from crossdock.payloads import fingerprint
 from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import BadRecord, CallStats, OrderSource, TimeField
 from crossdock.services.connectors import Connectors, NotConfigured

@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import Authorizer, Capability, OrderSource, StoreLink
+from crossdock.ports.marketplace import Authorizer, Capability, OrderSource, StoreLink, UnknownPlatform
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +34,6 @@ class ConnectorSpec:
     orders: Callable[[Any, StoreLink, ConnectorContext], OrderSource]
     authorizer: Callable[[Any, ConnectorContext], Authorizer]
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class UnknownPlatform(LookupError):
-    pass
 
 
 class Registry:

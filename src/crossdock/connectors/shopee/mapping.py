@@ -7,11 +7,11 @@ from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.domain.errors import DomainError
-from crossdock.domain.fingerprint import fingerprint
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.time import from_unix
+from crossdock.payloads import fingerprint
 
 # v2.order.get_order_detail OrderStatus enum -> our machine.
 STATUS: dict[str, OrderStatus] = {

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crossdock.connectors._kit.registry import UnknownPlatform
+from crossdock.ports.marketplace import UnknownPlatform
 from crossdock.services.connectors import NotConfigured
 from crossdock.services.errors import NotFound
 from crossdock.services.order_sync import StoreNotPullable

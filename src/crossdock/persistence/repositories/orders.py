@@ -7,7 +7,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, OrderSnapshot, OrderState
@@ -25,6 +40,7 @@ from crossdock.services.views import (
 _STATE_COLUMNS = (orders.c.id, orders.c.platform_order_id, orders.c.status, orders.c.platform_status,
                   orders.c.platform_updated_at, orders.c.payload_hash)
 _CHUNK = 500  # stays under SQLite's bound-parameter limit in IN (...)
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)")
 
 
 def _order_values(snap: OrderSnapshot, status: OrderStatus) -> dict[str, Any]:
@@ -78,10 +94,14 @@ class OrderRepository:
         """What we hold of these orders. `lock` takes row locks on PostgreSQL, so two pulls of the same
         order serialize instead of both deciding on stale state (SQLite's writer lock does this already)."""
         out: dict[str, OrderState] = {}
+        postgres = self.conn.dialect.name == "postgresql"
         for i in range(0, len(platform_ids), _CHUNK):
-            q = select(*_STATE_COLUMNS).where(orders.c.store_id == store_id,
-                                              orders.c.platform_order_id.in_(platform_ids[i:i + _CHUNK]))
-            if lock and self.conn.dialect.name == "postgresql":
+            chunk = list(platform_ids[i:i + _CHUNK])
+            # One array parameter keeps the statement text constant, so PostgreSQL plans it once.
+            match = (orders.c.platform_order_id == any_(bindparam("ids", chunk, type_=ARRAY(String)))) if postgres \
+                else orders.c.platform_order_id.in_(chunk)
+            q = select(*_STATE_COLUMNS).where(orders.c.store_id == store_id, match)
+            if lock and postgres:
                 q = q.with_for_update()
             for r in self.conn.execute(q):
                 out[r.platform_order_id] = OrderState(r.id, OrderStatus(r.status), r.platform_status,
@@ -93,8 +113,15 @@ class OrderRepository:
             return []
         rows = [{"store_id": store_id, "platform_order_id": s.platform_order_id, "first_seen_at": now,
                  "last_changed_at": now, **_order_values(s, st)} for s, st in items]
-        result = self.conn.execute(insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows)
-        ids = [int(r[0]) for r in result]
+        if self.conn.dialect.name == "postgresql":
+            # Ids from the sequence up front, then a pipelined executemany (see persistence.db).
+            ids = list(self.conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars())
+            for row, oid in zip(rows, ids, strict=True):
+                row["id"] = oid
+            self.conn.execute(insert(orders), rows)
+        else:
+            result = self.conn.execute(insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows)
+            ids = [int(r[0]) for r in result]
         self.conn.execute(insert(order_lines), [ln for oid, (s, _) in zip(ids, items, strict=True)
                                                 for ln in _line_rows(oid, s)])
         return ids
