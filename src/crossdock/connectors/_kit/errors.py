@@ -34,3 +34,7 @@ class BadPayload(ConnectorError):
 
 class Fatal(ConnectorError):
     """A request the platform will never accept as sent (bad parameter, bad signature, no access)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code   # the platform's own error code, for callers that treat one specially

@@ -77,7 +77,7 @@ class ShopeeClient:
             raise AuthFailed(detail)
         if _is_token_error(error, message):
             raise AuthExpired(detail)
-        raise Fatal(detail)
+        raise Fatal(detail, code=error)
 
     def _public_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         def build() -> httpx.Request:
@@ -180,6 +180,12 @@ class ShopeeClient:
 
     def get_order_detail(self, order_sns: list[str], optional_fields: str) -> dict[str, Any]:
         """v2.order.get_order_detail: GET /api/v2/order/get_order_detail."""
-        return self._shop_get("/api/v2/order/get_order_detail", {
-            "order_sn_list": ",".join(order_sns), "response_optional_fields": optional_fields,
-        })
+        try:
+            return self._shop_get("/api/v2/order/get_order_detail", {
+                "order_sn_list": ",".join(order_sns), "response_optional_fields": optional_fields,
+            })
+        except Fatal as exc:
+            # Shopee answers error_not_found when none of the asked orders exists; the caller reports each.
+            if exc.code == "error_not_found":
+                return {"order_list": []}
+            raise

@@ -21,17 +21,15 @@ from crossdock.interfaces.api.schemas import (
     OrderDetailOut,
     OrderOut,
     OrderPage,
-    QuarantineOut,
     StoreIn,
     StoreOut,
     SyncIn,
-    SyncRunOut,
 )
 from crossdock.jobs.runner import JobRunner
 from crossdock.jobs.tasks import pull_key
 from crossdock.services.order_sync import PullOrders
 from crossdock.services.stores import AddStore, StoreNotFound
-from crossdock.services.views import OrderFilter
+from crossdock.services.views import OrderFilter, QuarantineItem, SyncRunView
 
 
 def _aware(value: datetime | None, name: str) -> datetime | None:
@@ -83,14 +81,14 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
         return Response(status_code=204)
 
     @api.post("/api/stores/{store_id}/sync", tags=["sync"],
-              responses={200: {"model": SyncRunOut}, 202: {"description": "queued"}})
+              responses={200: {"model": SyncRunView}, 202: {"description": "queued"}})
     def sync_store(store_id: int, body: Annotated[SyncIn | None, Body()] = None,
                    wait: bool = Query(False, description="run now and answer with the finished run")) -> Any:
         app.stores.get(store_id)
         cmd = PullOrders(store_id, since=_aware(body.since if body else None, "since"),
                          until=_aware(body.until if body else None, "until"), trigger="api")
         if wait:
-            return SyncRunOut.of(app.sync.pull(cmd))
+            return app.sync.pull(cmd)
         _, queued = jobs.submit(pull_key(store_id), lambda: app.sync.pull(cmd))
         return JSONResponse({"queued": queued, "key": pull_key(store_id),
                              "detail": "queued" if queued else "a pull of this store is already pending"},
@@ -102,9 +100,9 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
         assert s is not None and u is not None
         return CountCheckOut.of(app.sync.check_counts(store_id, s, u))
 
-    @api.get("/api/sync/runs", response_model=list[SyncRunOut], tags=["sync"])
-    def sync_runs(store_id: int | None = None, limit: int = Query(50, ge=1, le=500)) -> list[SyncRunOut]:
-        return [SyncRunOut.of(r) for r in app.sync.runs(store_id, limit)]
+    @api.get("/api/sync/runs", response_model=list[SyncRunView], tags=["sync"])
+    def sync_runs(store_id: int | None = None, limit: int = Query(50, ge=1, le=500)) -> list[SyncRunView]:
+        return app.sync.runs(store_id, limit)
 
     # --- orders ---------------------------------------------------------------------------------
 
@@ -125,11 +123,10 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
     def get_order(order_id: int) -> OrderDetailOut:
         return OrderDetailOut.of_detail(app.queries.order(order_id))
 
-    @api.get("/api/quarantine", response_model=list[QuarantineOut], tags=["sync"])
+    @api.get("/api/quarantine", response_model=list[QuarantineItem], tags=["sync"])
     def quarantine(store_id: int | None = None, include_resolved: bool = False,
-                   limit: int = Query(100, ge=1, le=1000)) -> list[QuarantineOut]:
-        return [QuarantineOut.of(q) for q in app.queries.quarantine(store_id=store_id,
-                                                                      include_resolved=include_resolved, limit=limit)]
+                   limit: int = Query(100, ge=1, le=1000)) -> list[QuarantineItem]:
+        return app.queries.quarantine(store_id=store_id, include_resolved=include_resolved, limit=limit)
 
     api.state.jobs = jobs
     return api

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,21 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResp
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+# Service errors and the HTTP answer each one gets.
+_MAPPED: list[tuple[type[Exception], int, str]] = [
+    (NotFound, 404, "Not Found"),
+    (StoreNotPullable, 409, "Store cannot be pulled"),
+    (UnknownPlatform, 422, "Unknown platform"),
+    (NotConfigured, 409, "Platform not configured"),
+]
+
+
+def _answer(status: int, title: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return problem(status, title, str(exc))
+    return handler
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -34,21 +50,8 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                                          for e in errors), errors=errors)
 
-    @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "Not Found", str(exc))
-
-    @app.exception_handler(StoreNotPullable)
-    async def _not_pullable(_: Request, exc: StoreNotPullable) -> JSONResponse:
-        return problem(409, "Store cannot be pulled", str(exc))
-
-    @app.exception_handler(UnknownPlatform)
-    async def _platform(_: Request, exc: UnknownPlatform) -> JSONResponse:
-        return problem(422, "Unknown platform", str(exc))
-
-    @app.exception_handler(NotConfigured)
-    async def _not_configured(_: Request, exc: NotConfigured) -> JSONResponse:
-        return problem(409, "Platform not configured", str(exc))
+    for exc_type, status, title in _MAPPED:
+        app.add_exception_handler(exc_type, _answer(status, title))
 
     @app.exception_handler(ValueError)
     async def _value(_: Request, exc: ValueError) -> JSONResponse:

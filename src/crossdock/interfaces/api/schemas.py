@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from crossdock.domain.money import Money
 from crossdock.services.views import (
     CountCheck,
     OrderDetail,
     OrderSummary,
-    QuarantineItem,
     StoreView,
-    SyncRunView,
 )
 
 
@@ -161,56 +159,14 @@ def vars_of(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__slots__}
 
 
-class SyncRunOut(BaseModel):
-    id: int
-    store_id: int
-    stream: str
-    trigger: str
-    state: str
-    window_from: datetime
-    window_to: datetime
-    started_at: datetime
-    finished_at: datetime | None
-    duration_seconds: float | None
-    pages: int
-    api_calls: int
-    retries: int
-    throttled: int
-    throttle_wait_seconds: float
-    orders_new: int
-    orders_updated: int
-    orders_unchanged: int
-    orders_stale: int
-    quarantined: int
-    error_kind: str | None
-    error: str | None
-
-    @classmethod
-    def of(cls, r: SyncRunView) -> SyncRunOut:
-        return cls(**vars_of(r))
+def dump(value: Any) -> Any:
+    """JSON-ready form of a view dataclass (sync runs, quarantine items are served as they are)."""
+    return TypeAdapter(type(value)).dump_python(value, mode="json")
 
 
 class SyncIn(BaseModel):
     since: datetime | None = Field(None, description="replay from this time instead of the stored cursor")
     until: datetime | None = None
-
-
-class QuarantineOut(BaseModel):
-    id: int
-    store_id: int
-    kind: str
-    external_id: str
-    reason: str
-    payload: Any
-    first_seen_at: datetime
-    last_seen_at: datetime
-    times_seen: int
-    resolved_at: datetime | None
-    sync_run_id: int | None
-
-    @classmethod
-    def of(cls, q: QuarantineItem) -> QuarantineOut:
-        return cls(**vars_of(q))
 
 
 class CountCheckOut(BaseModel):

@@ -14,9 +14,8 @@ from crossdock.interfaces.api.schemas import (
     CountCheckOut,
     OrderDetailOut,
     OrderOut,
-    QuarantineOut,
     StoreOut,
-    SyncRunOut,
+    dump,
 )
 from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import ago, console, emit_json, err, parse_time, styled, table, when
@@ -128,14 +127,16 @@ def stores_list(json_out: JsonOpt = False) -> None:
 # --- sync ----------------------------------------------------------------------------------------
 
 def _show_runs(runs: list[SyncRunView], title: str) -> None:
-    console.print(table(title, ["run", "store", "state", "started", "window", "pages", "calls", "new", "upd",
-                                "same", "stale", "quar.", "throttled", "secs", "error"],
-                        [[r.id, r.store_id, styled(r.state), when(r.started_at),
-                          f"{when(r.window_from)} → {when(r.window_to)}", r.pages, r.api_calls, r.orders_new,
-                          r.orders_updated, r.orders_unchanged, r.orders_stale, r.quarantined,
-                          f"{r.throttled} ({r.throttle_wait_seconds:.1f}s)", r.duration_seconds,
-                          (r.error or "")[:60]] for r in runs],
-                        justify_right=["pages", "calls", "new", "upd", "same", "stale", "quar.", "secs"]))
+    def short(r: SyncRunView) -> str:
+        return f"{r.window_from:%m-%d %H:%M} → {r.window_to:%m-%d %H:%M}"
+
+    console.print(table(title, ["run", "store", "state", "window (UTC)", "calls", "new/upd/same/stale", "quar.",
+                                "throttled", "secs", "error"],
+                        [[r.id, r.store_id, styled(r.state), short(r), r.api_calls,
+                          f"{r.orders_new}/{r.orders_updated}/{r.orders_unchanged}/{r.orders_stale}",
+                          r.quarantined, f"{r.throttled} ({r.throttle_wait_seconds:.1f}s)" if r.throttled else "0",
+                          r.duration_seconds, (r.error or "")[:60]] for r in runs],
+                        justify_right=["run", "store", "calls", "quar.", "secs"]))
 
 
 @sync_cli.command("orders")
@@ -173,7 +174,7 @@ def sync_orders(
                                                      f"{run.orders_updated} updated, {run.quarantined} quarantined")
                 runs.append(run)
         if json_out:
-            emit_json([SyncRunOut.of(r) for r in runs])
+            emit_json([dump(r) for r in runs])
         else:
             _show_runs(runs, "Sync summary")
         if any(r.state == "failed" for r in runs):
@@ -187,7 +188,7 @@ def sync_status(store: Annotated[int | None, typer.Option("--store")] = None,
     with opened() as a:
         runs = a.sync.runs(store, limit)
         if json_out:
-            emit_json([SyncRunOut.of(r) for r in runs])
+            emit_json([dump(r) for r in runs])
         else:
             _show_runs(runs, "Sync runs")
 
@@ -293,7 +294,7 @@ def quarantine_list(store: Annotated[int | None, typer.Option("--store")] = None
     with opened() as a:
         items = a.queries.quarantine(store_id=store, include_resolved=all_)
         if json_out:
-            emit_json([QuarantineOut.of(q) for q in items])
+            emit_json([dump(q) for q in items])
             return
         console.print(table("Quarantine", ["id", "store", "kind", "record", "reason", "seen", "first", "last",
                                            "resolved"],

@@ -20,13 +20,13 @@ STATUS_STYLE = {
 }
 
 
-def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
+def emit_json(data: BaseModel | Sequence[BaseModel | dict[str, Any]] | dict[str, Any]) -> None:
     if isinstance(data, BaseModel):
         payload: Any = data.model_dump(mode="json")
     elif isinstance(data, dict):
         payload = data
     else:
-        payload = [d.model_dump(mode="json") for d in data]
+        payload = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
     print(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
