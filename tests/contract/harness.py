@@ -20,7 +20,6 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from crossdock.bootstrap import App, bootstrap
-from crossdock.emulators.shopee import ShopeeEmulator
 from crossdock.ports.clock import ManualClock
 from crossdock.services.stores import AddStore
 from crossdock.settings import Settings
@@ -46,6 +45,7 @@ class Harness(ABC):
     platform: str
     page_size: int       # the platform's largest list page
     detail_batch: int    # the platform's largest detail batch
+    pushes = False       # the platform pushes order changes (webhooks / notifications)
 
     def __init__(self, database_url: str, home: Path) -> None:
         self.clock = ManualClock(T0)
@@ -101,6 +101,13 @@ class Harness(ABC):
     def rate_limit(self, per_second: float, burst: int) -> None: ...
     @abstractmethod
     def api_calls(self) -> int: ...
+    @abstractmethod
+    def expected_calls(self, orders: int) -> int:
+        """The fewest API calls the platform's page and batch limits allow for pulling `orders` orders."""
+
+    def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
+        """Have the emulator deliver its signed pushes to `url` through `transport` (only when `pushes`)."""
+        raise NotImplementedError
 
     # shared moves
     def connect_store(self, region: str = "SG") -> tuple[int, str]:
@@ -114,7 +121,12 @@ class Harness(ABC):
 
     def currency(self, region: str) -> str:
         return {"SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND", "PH": "PHP", "ID": "IDR", "TW": "TWD",
-                "BR": "BRL", "MX": "MXN"}.get(region, "USD")
+                "BR": "BRL", "MX": "MXN", "DE": "EUR", "FR": "EUR", "IT": "EUR", "ES": "EUR", "NL": "EUR",
+                "GB": "GBP", "UK": "GBP", "PL": "PLN", "SE": "SEK", "US": "USD"}.get(region, "USD")
+
+    def region(self) -> str:
+        """A region the platform's emulator knows, for tests that do not care which."""
+        return "SG"
 
     @contextmanager
     def timed_out(self, n: int) -> Iterator[None]:
@@ -125,71 +137,24 @@ class Harness(ABC):
             self.transport.timeouts = 0
 
 
-class ShopeeHarness(Harness):
-    platform = "shopee"
-    page_size = 100
-    detail_batch = 50
-    PARTNER_ID = 2001887
-    PARTNER_KEY = "shpk-test-0123456789abcdef0123456789abcdef"
+def _discover() -> list[type[Harness]]:
+    """Every `HARNESS` in tests/contract/harnesses/*.py: a new connector joins the suite by adding one file."""
+    import importlib
+    import pkgutil
 
-    def make_transport(self) -> httpx.BaseTransport:
-        self.emu = ShopeeEmulator(partner_id=self.PARTNER_ID, partner_key=self.PARTNER_KEY, clock=self.clock, seed=7)
-        self.emu.set_rate_limit(1000, 1000)   # tests that want throttling lower it themselves
-        return self.emu.transport()
+    import tests.contract.harnesses as pkg
 
-    def connector_settings(self) -> dict[str, Any]:
-        return {"base_url": "https://partner.shopeemobile.test", "partner_id": self.PARTNER_ID,
-                "partner_key": self.PARTNER_KEY}
-
-    def create_shop(self, external_id: str, region: str) -> None:
-        self.emu.add_shop(int(external_id), region)
-
-    def consent_code(self, external_id: str) -> str:
-        return self.emu.authorize(int(external_id))
-
-    def seed_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
-        return self.emu.generate_orders(int(external_id), count, start, end)
-
-    def truth(self, external_id: str) -> dict[str, dict[str, Any]]:
-        return self.emu.orders(int(external_id))
-
-    def truth_total(self, payload: dict[str, Any]) -> Decimal:
-        return Decimal(str(payload["total_amount"]))
-
-    def truth_status(self, payload: dict[str, Any]) -> str:
-        return str(payload["order_status"])
-
-    def set_status(self, external_id: str, order_id: str, platform_status: str) -> None:
-        self.emu.set_order_status(int(external_id), order_id, platform_status)
-
-    def shipped_status(self) -> str:
-        return "SHIPPED"
-
-    def put_raw(self, external_id: str, payload: dict[str, Any]) -> None:
-        self.emu.insert_raw_order(int(external_id), payload)
-
-    def malformed(self, external_id: str, base: dict[str, Any]) -> dict[str, Any]:
-        bad = dict(base, order_sn="2611019BADBAD1", order_status="TELEPORTED")
-        bad["update_time"] = int(self.clock.now().timestamp())
-        return bad
-
-    def older_copy(self, payload: dict[str, Any], status: str, seconds_earlier: int) -> dict[str, Any]:
-        return dict(payload, order_status=status, update_time=int(payload["update_time"]) - seconds_earlier)
-
-    def expire_access(self, external_id: str) -> None:
-        self.emu.expire_access_tokens(int(external_id))
-
-    def fail_next(self, n: int, status: int) -> None:
-        self.emu.fail_next(n, status)
-
-    def rate_limit(self, per_second: float, burst: int) -> None:
-        self.emu.set_rate_limit(per_second, burst)
-
-    def api_calls(self) -> int:
-        return len(self.emu.calls)
+    found = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        harness = getattr(module, "HARNESS", None)
+        if harness is not None:
+            found.append(harness)
+    return found
 
 
-HARNESSES: list[type[Harness]] = [ShopeeHarness]
+HARNESSES: list[type[Harness]] = _discover()
+
 
 
 def since(days: float) -> datetime:

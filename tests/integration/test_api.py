@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crossdock.interfaces.api.app import create_api
-from tests.contract.harness import T0, ShopeeHarness, since
+from tests.contract.harness import T0, since
+from tests.contract.harnesses.shopee import ShopeeHarness
 
 
 @dataclass

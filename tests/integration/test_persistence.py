@@ -14,7 +14,8 @@ from sqlalchemy import Engine, func, select
 
 from crossdock.persistence.tables import metadata, orders, store_credentials
 from crossdock.services.order_sync import PullOrders
-from tests.contract.harness import T0, ShopeeHarness, since
+from tests.contract.harness import T0, since
+from tests.contract.harnesses.shopee import ShopeeHarness
 
 
 def test_migrations_build_exactly_the_models(engine: Engine) -> None:

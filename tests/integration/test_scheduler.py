@@ -9,7 +9,8 @@ from crossdock.domain.stores.model import StoreHealth, StoreStatus
 from crossdock.jobs.runner import JobRunner
 from crossdock.jobs.scheduler import Scheduler
 from crossdock.services.stores import AddStore
-from tests.contract.harness import T0, ShopeeHarness, since
+from tests.contract.harness import T0, since
+from tests.contract.harnesses.shopee import ShopeeHarness
 
 
 def test_tick_pulls_active_authorized_stores_only(database_url: str, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -35,6 +35,9 @@ class TimeField(StrEnum):
 class OrderRef:
     platform_order_id: str
     platform_status: str = ""
+    # The order as the list call returned it, when the platform's list already carries whole orders
+    # (TikTok Shop, Joom, Amazon headers): fetch_orders then completes it instead of fetching it again.
+    payload: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,56 @@ class OrderSource(Protocol):
 
 
 class Authorizer(Protocol):
-    """Turns the seller's consent (an authorization code) into tokens for one store."""
+    """Turns the seller's consent (an authorization code) into tokens for one store or account."""
 
     def exchange_code(self, code: str, external_id: str) -> TokenSet: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStore:
+    """A store as its platform describes it, found through the account that owns it."""
+
+    external_id: str
+    name: str
+    region: str
+    currency: str
+    status: str = ""                       # the platform's own word, e.g. Joom "active"
+    details: dict[str, Any] = field(default_factory=dict)   # performance figures etc., kept as sent
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLink:
+    """What a connector needs to talk for a platform account (tokens owned by the account)."""
+
+    account_id: int
+    external_id: str
+    tokens: TokenStore
+    stats: CallStats = field(default_factory=CallStats)
+
+
+class StoreDirectory(Protocol):
+    """Lists the stores a platform account owns (Joom: one merchant, many stores)."""
+
+    def list_stores(self) -> list[RemoteStore]: ...
+
+
+class BadSignature(Exception):
+    """A push whose signature does not verify: rejected, logged, never acted on."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushEvent:
+    """One thing a platform pushed: which store, which order changed, and the push's own id for dedupe."""
+
+    store_external_id: str
+    platform_order_id: str
+    event_id: str
+    kind: str = "order"
+
+
+class PushParser(Protocol):
+    """Verifies a platform's push (webhook) and says what it is about."""
+
+    def parse(self, headers: Mapping[str, str], body: bytes, url: str) -> list[PushEvent]:
+        """Raises BadSignature when the push is not from the platform; may return [] for pushes we ignore."""
+        ...

@@ -13,7 +13,16 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import Authorizer, Capability, OrderSource, StoreLink, UnknownPlatform
+from crossdock.ports.marketplace import (
+    AccountLink,
+    Authorizer,
+    Capability,
+    OrderSource,
+    PushParser,
+    StoreDirectory,
+    StoreLink,
+    UnknownPlatform,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +36,22 @@ class ConnectorContext:
 
 @dataclass(frozen=True)
 class ConnectorSpec:
+    """What a connector declares; the framework does the rest.
+
+    tokens_per: "store" when each store is authorized on its own (Shopee, Lazada, TikTok Shop, Amazon
+    per seller+marketplace), "account" when one authorization covers every store of an account (Joom):
+    then StoreLink.tokens is the account's, shared by its stores.
+    """
+
     code: str
     name: str
     capabilities: frozenset[Capability]
     settings: type[BaseModel]
     orders: Callable[[Any, StoreLink, ConnectorContext], OrderSource]
     authorizer: Callable[[Any, ConnectorContext], Authorizer]
+    tokens_per: str = "store"
+    directory: Callable[[Any, AccountLink, ConnectorContext], StoreDirectory] | None = None
+    pushes: Callable[[Any], PushParser] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

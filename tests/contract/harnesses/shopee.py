@@ -1,0 +1,85 @@
+"""The Shopee harness for the conformance suite."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from crossdock.emulators.shopee import ShopeeEmulator
+from tests.contract.harness import Harness
+
+
+class ShopeeHarness(Harness):
+    platform = "shopee"
+    page_size = 100
+    detail_batch = 50
+    PARTNER_ID = 2001887
+    PARTNER_KEY = "shpk-test-0123456789abcdef0123456789abcdef"
+
+    def make_transport(self) -> httpx.BaseTransport:
+        self.emu = ShopeeEmulator(partner_id=self.PARTNER_ID, partner_key=self.PARTNER_KEY, clock=self.clock, seed=7)
+        self.emu.set_rate_limit(1000, 1000)   # tests that want throttling lower it themselves
+        return self.emu.transport()
+
+    def connector_settings(self) -> dict[str, Any]:
+        return {"base_url": "https://partner.shopeemobile.test", "partner_id": self.PARTNER_ID,
+                "partner_key": self.PARTNER_KEY}
+
+    def create_shop(self, external_id: str, region: str) -> None:
+        self.emu.add_shop(int(external_id), region)
+
+    def consent_code(self, external_id: str) -> str:
+        return self.emu.authorize(int(external_id))
+
+    def seed_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        return self.emu.generate_orders(int(external_id), count, start, end)
+
+    def truth(self, external_id: str) -> dict[str, dict[str, Any]]:
+        return self.emu.orders(int(external_id))
+
+    def truth_total(self, payload: dict[str, Any]) -> Decimal:
+        return Decimal(str(payload["total_amount"]))
+
+    def truth_status(self, payload: dict[str, Any]) -> str:
+        return str(payload["order_status"])
+
+    def set_status(self, external_id: str, order_id: str, platform_status: str) -> None:
+        self.emu.set_order_status(int(external_id), order_id, platform_status)
+
+    def shipped_status(self) -> str:
+        return "SHIPPED"
+
+    def put_raw(self, external_id: str, payload: dict[str, Any]) -> None:
+        self.emu.insert_raw_order(int(external_id), payload)
+
+    def malformed(self, external_id: str, base: dict[str, Any]) -> dict[str, Any]:
+        bad = dict(base, order_sn="2611019BADBAD1", order_status="TELEPORTED")
+        bad["update_time"] = int(self.clock.now().timestamp())
+        return bad
+
+    def older_copy(self, payload: dict[str, Any], status: str, seconds_earlier: int) -> dict[str, Any]:
+        return dict(payload, order_status=status, update_time=int(payload["update_time"]) - seconds_earlier)
+
+    def expire_access(self, external_id: str) -> None:
+        self.emu.expire_access_tokens(int(external_id))
+
+    def fail_next(self, n: int, status: int) -> None:
+        self.emu.fail_next(n, status)
+
+    def rate_limit(self, per_second: float, burst: int) -> None:
+        self.emu.set_rate_limit(per_second, burst)
+
+    def api_calls(self) -> int:
+        return len(self.emu.calls)
+
+    def expected_calls(self, orders: int) -> int:
+        pages = math.ceil(orders / self.page_size)   # get_order_list, 100 a page
+        full, rest = divmod(orders, self.page_size)  # then get_order_detail, 50 at a time, per page
+        return pages + full * math.ceil(self.page_size / self.detail_batch) + math.ceil(rest / self.detail_batch)
+
+
+HARNESS = ShopeeHarness
