@@ -64,6 +64,8 @@ stores = Table(
     Column("health", String(16), nullable=False),
     Column("health_detail", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("platform_status", String(64), nullable=False, server_default=""),   # as the platform reports it
+    Column("platform_details", Json),                                           # performance figures etc.
     UniqueConstraint("platform", "external_id", name="uq_stores_platform_external_id"),
 )
 
@@ -71,6 +73,17 @@ stores = Table(
 store_credentials = Table(
     "store_credentials", metadata,
     Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("access_token", LargeBinary, nullable=False),
+    Column("refresh_token", LargeBinary, nullable=False),
+    Column("access_expires_at", UTCDateTime(), nullable=False),
+    Column("refresh_expires_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Tokens of a platform account whose one authorization covers all its stores (Joom, Amazon, TikTok Shop).
+account_credentials = Table(
+    "account_credentials", metadata,
+    Column("account_id", Id, ForeignKey("platform_accounts.id"), primary_key=True),
     Column("access_token", LargeBinary, nullable=False),
     Column("refresh_token", LargeBinary, nullable=False),
     Column("access_expires_at", UTCDateTime(), nullable=False),
@@ -194,4 +207,33 @@ quarantine = Table(
     Column("times_seen", Integer, nullable=False, default=1),
     Column("resolved_at", UTCDateTime()),
     UniqueConstraint("store_id", "kind", "external_id", "payload_hash", name="uq_quarantine_record"),
+)
+
+# Every push a platform sent us, kept raw before anything is done with it.
+push_deliveries = Table(
+    "push_deliveries", metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("headers", Json, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),   # received, accepted, rejected, ignored
+    Column("error", Text),
+    Index("ix_push_deliveries_platform_received", "platform", "received_at"),
+)
+
+# What a verified push was about; the unique key makes a re-delivered push a no-op.
+push_events = Table(
+    "push_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(32), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("delivery_id", Id, ForeignKey("push_deliveries.id"), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id")),
+    Column("platform_order_id", String(100), nullable=False),
+    Column("state", String(16), nullable=False),   # queued, done, failed, unknown_store
+    Column("error", Text),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("processed_at", UTCDateTime()),
+    UniqueConstraint("platform", "event_id", name="uq_push_events_platform_event"),
 )

@@ -11,7 +11,16 @@ from pydantic import BaseModel, ValidationError
 from crossdock.connectors._kit.registry import ConnectorContext, Registry
 from crossdock.domain.stores.model import Store
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import Authorizer, CallStats, OrderSource, StoreLink, TokenStore
+from crossdock.ports.marketplace import (
+    AccountLink,
+    Authorizer,
+    CallStats,
+    OrderSource,
+    PushParser,
+    StoreDirectory,
+    StoreLink,
+    TokenStore,
+)
 
 
 class NotConfigured(RuntimeError):
@@ -49,6 +58,16 @@ class Connectors:
         link = StoreLink(store_id=store.id, external_id=store.external_id, region=store.region, tokens=tokens,
                          stats=stats)
         return spec.orders(self.settings(store.platform), link, self._context(store.platform))
+
+    def directory(self, platform: str, link: AccountLink) -> StoreDirectory:
+        spec = self.registry.get(platform)
+        if spec.directory is None:
+            raise NotConfigured(f"{spec.name} has no store directory")
+        return spec.directory(self.settings(platform), link, self._context(platform))
+
+    def pushes(self, platform: str) -> PushParser | None:
+        spec = self.registry.get(platform)
+        return spec.pushes(self.settings(platform)) if spec.pushes else None
 
     def authorizer(self, platform: str) -> Authorizer:
         spec = self.registry.get(platform)

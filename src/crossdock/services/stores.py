@@ -8,7 +8,7 @@ from crossdock.domain.errors import DomainError
 from crossdock.domain.money import check_currency
 from crossdock.domain.stores.model import Store, StoreHealth, StoreStatus
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import TokenSet
+from crossdock.ports.marketplace import AccountLink, TokenSet
 from crossdock.services.connectors import Connectors
 from crossdock.services.errors import NotFound
 from crossdock.services.secrets import Cipher
@@ -32,14 +32,15 @@ class AddStore:
 
 
 class StoredTokens:
-    """A store's tokens, encrypted in the database; each save commits at once (refresh tokens are single-use)."""
+    """Tokens of a store or of an account, encrypted in the database; each save commits at once
+    (some platforms make refresh tokens single-use: a lost save would lock the seller out)."""
 
-    def __init__(self, uow: UowFactory, cipher: Cipher, clock: Clock, store_id: int) -> None:
-        self._uow, self._cipher, self._clock, self._store_id = uow, cipher, clock, store_id
+    def __init__(self, uow: UowFactory, cipher: Cipher, clock: Clock, owner: tuple[str, int]) -> None:
+        self._uow, self._cipher, self._clock, self._owner = uow, cipher, clock, owner
 
     def load(self) -> TokenSet | None:
         with self._uow(readonly=True) as uow:
-            row = uow.credentials.load(self._store_id)
+            row = uow.credentials.load(self._owner)
         if row is None:
             return None
         return TokenSet(access_token=self._cipher.decrypt(row.access_token),
@@ -48,7 +49,7 @@ class StoredTokens:
 
     def save(self, tokens: TokenSet) -> None:
         with self._uow() as uow:
-            uow.credentials.save(self._store_id, access=self._cipher.encrypt(tokens.access_token),
+            uow.credentials.save(self._owner, access=self._cipher.encrypt(tokens.access_token),
                                  refresh=self._cipher.encrypt(tokens.refresh_token),
                                  access_expires_at=tokens.access_expires_at,
                                  refresh_expires_at=tokens.refresh_expires_at, now=self._clock.now())
@@ -60,7 +61,60 @@ class StoreService:
         self._uow, self._connectors, self._cipher, self._clock = uow, connectors, cipher, clock
 
     def tokens(self, store_id: int) -> StoredTokens:
-        return StoredTokens(self._uow, self._cipher, self._clock, store_id)
+        """The store's own tokens, or its account's when the platform authorizes whole accounts."""
+        store = self.get(store_id)
+        return StoredTokens(self._uow, self._cipher, self._clock, self._owner(store))
+
+    def _owner(self, store: Store) -> tuple[str, int]:
+        per_account = self._connectors.registry.get(store.platform).tokens_per == "account"
+        return ("account", store.account_id) if per_account else ("store", store.id)
+
+    def account_tokens(self, account_id: int) -> StoredTokens:
+        return StoredTokens(self._uow, self._cipher, self._clock, ("account", account_id))
+
+    def connect_account(self, platform: str, code: str, *, account: str, external_id: str = "",
+                        organisation: str = "My company") -> list[Store]:
+        """Authorize a platform account that owns many stores (Joom, Amazon, TikTok Shop), then find
+        its stores and add them. Connecting again re-authorizes and picks up new stores."""
+        spec = self._connectors.registry.get(platform)
+        if spec.tokens_per != "account" or spec.directory is None:
+            raise ValueError(f"{spec.name} stores are authorized one by one: use `stores add --code`")
+        tokens = self._connectors.authorizer(platform).exchange_code(code, external_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            org = uow.stores.organisation_named(organisation) or uow.stores.add_organisation(organisation, now)
+            acct = (uow.stores.account(org.id, platform, account)
+                    or uow.stores.add_account(org.id, platform, account, external_id or None, now))
+            if external_id and acct.external_id != external_id:
+                uow.stores.set_account_external_id(acct.id, external_id)
+            uow.commit()
+        self.account_tokens(acct.id).save(tokens)
+        return self.discover(acct.id)
+
+    def discover(self, account_id: int) -> list[Store]:
+        """Ask the platform which stores the account owns; add new ones, refresh the others' status."""
+        with self._uow(readonly=True) as uow:
+            acct = uow.stores.account_by_id(account_id)
+        if acct is None:
+            raise StoreNotFound(f"no platform account with id {account_id}")
+        link = AccountLink(account_id=acct.id, external_id=acct.external_id or "",
+                           tokens=self.account_tokens(acct.id))
+        remote = self._connectors.directory(acct.platform, link).list_stores()
+        now = self._clock.now()
+        out: list[Store] = []
+        with self._uow() as uow:
+            for r in remote:
+                store = uow.stores.by_external(acct.platform, r.external_id)
+                if store is None:
+                    store = uow.stores.add(account_id=acct.id, platform=acct.platform, external_id=r.external_id,
+                                           name=r.name, region=r.region.upper(), currency=r.currency, now=now,
+                                           platform_status=r.status, platform_details=r.details or None)
+                else:
+                    uow.stores.set_platform_info(store.id, r.name, r.status, r.details or None)
+                uow.stores.set_health(store.id, StoreHealth.OK, "authorized")
+                out.append(store)
+            uow.commit()
+        return out
 
     def add(self, cmd: AddStore) -> Store:
         """Idempotent on (platform, external id): adding a known store returns it unchanged."""
@@ -94,7 +148,7 @@ class StoreService:
         """Exchange the seller's consent code for tokens and keep them encrypted."""
         store = self.get(store_id)
         tokens = self._connectors.authorizer(store.platform).exchange_code(code, store.external_id)
-        self.tokens(store_id).save(tokens)
+        StoredTokens(self._uow, self._cipher, self._clock, self._owner(store)).save(tokens)
         with self._uow() as uow:
             uow.stores.set_health(store_id, StoreHealth.OK, "authorized")
             uow.commit()
@@ -108,7 +162,7 @@ class StoreService:
     def pullable_ids(self) -> list[int]:
         """Stores to pull on schedule: active, not waiting for re-authorization, and authorized once."""
         with self._uow(readonly=True) as uow:
-            return [s.id for s in uow.stores.all() if s.pullable and uow.credentials.load(s.id) is not None]
+            return [s.id for s in uow.stores.all() if s.pullable and uow.credentials.load(self._owner(s)) is not None]
 
     def list(self) -> list[StoreView]:
         with self._uow(readonly=True) as uow:

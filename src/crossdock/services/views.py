@@ -30,6 +30,8 @@ class StoreView:
     last_sync_state: str | None = None
     watermark: datetime | None = None
     orders: int = 0
+    platform_status: str = ""
+    platform_details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

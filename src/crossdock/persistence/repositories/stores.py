@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from crossdock.domain.stores.model import Organisation, PlatformAccount, Store, StoreHealth, StoreStatus
 from crossdock.persistence.tables import (
+    account_credentials,
     orders,
     organisations,
     platform_accounts,
@@ -68,11 +69,20 @@ class StoreRepository:
             stores.c.platform == platform, stores.c.external_id == external_id)).first()
         return _store(row) if row else None
 
+    def account_by_id(self, account_id: int) -> PlatformAccount | None:
+        row = self.conn.execute(select(platform_accounts).where(platform_accounts.c.id == account_id)).first()
+        return PlatformAccount(row.id, row.organisation_id, row.platform, row.name, row.external_id) if row else None
+
+    def set_account_external_id(self, account_id: int, external_id: str) -> None:
+        self.conn.execute(update(platform_accounts).where(platform_accounts.c.id == account_id)
+                          .values(external_id=external_id))
+
     def add(self, *, account_id: int, platform: str, external_id: str, name: str, region: str, currency: str,
-            now: datetime) -> Store:
+            now: datetime, platform_status: str = "", platform_details: dict[str, Any] | None = None) -> Store:
         values = dict(account_id=account_id, platform=platform, external_id=external_id, name=name, region=region,
                       currency=currency, status=StoreStatus.ACTIVE.value, health=StoreHealth.UNKNOWN.value,
-                      health_detail="", created_at=now)
+                      health_detail="", created_at=now, platform_status=platform_status,
+                      platform_details=platform_details)
         pk = self.conn.execute(insert(stores).values(**values)).inserted_primary_key
         assert pk is not None
         store = self.get(int(pk[0]))
@@ -86,6 +96,10 @@ class StoreRepository:
         self.conn.execute(update(stores).where(stores.c.id == store_id).values(health=health.value,
                                                                                 health_detail=detail[:2000]))
 
+    def set_platform_info(self, store_id: int, name: str, status: str, details: dict[str, Any] | None) -> None:
+        self.conn.execute(update(stores).where(stores.c.id == store_id)
+                          .values(name=name, platform_status=status, platform_details=details))
+
     def set_status(self, store_id: int, status: StoreStatus) -> None:
         self.conn.execute(update(stores).where(stores.c.id == store_id).values(status=status.value))
 
@@ -98,12 +112,13 @@ class StoreRepository:
         q = (
             select(
                 stores, platform_accounts.c.name.label("account_name"),
-                store_credentials.c.store_id.label("cred"),
+                store_credentials.c.store_id.label("cred"), account_credentials.c.account_id.label("acred"),
                 sync_runs.c.started_at.label("last_sync_at"), sync_runs.c.state.label("last_sync_state"),
                 sync_cursors.c.watermark, counts.c.n,
             )
             .join(platform_accounts, platform_accounts.c.id == stores.c.account_id)
             .outerjoin(store_credentials, store_credentials.c.store_id == stores.c.id)
+            .outerjoin(account_credentials, account_credentials.c.account_id == stores.c.account_id)
             .outerjoin(last_run, last_run.c.store_id == stores.c.id)
             .outerjoin(sync_runs, sync_runs.c.id == last_run.c.run_id)
             .outerjoin(sync_cursors, (sync_cursors.c.store_id == stores.c.id) & (sync_cursors.c.stream == "orders"))
@@ -114,7 +129,9 @@ class StoreRepository:
             StoreView(
                 id=r.id, platform=r.platform, external_id=r.external_id, name=r.name, region=r.region,
                 currency=r.currency, status=r.status, health=r.health, health_detail=r.health_detail,
-                account_id=r.account_id, account_name=r.account_name, has_credentials=r.cred is not None,
+                account_id=r.account_id, account_name=r.account_name,
+                has_credentials=r.cred is not None or r.acred is not None,
+                platform_status=r.platform_status, platform_details=r.platform_details,
                 last_sync_at=r.last_sync_at, last_sync_state=r.last_sync_state, watermark=r.watermark,
                 orders=r.n or 0,
             )
@@ -123,19 +140,29 @@ class StoreRepository:
 
 
 class CredentialRepository:
-    """Stores ciphertext only; encryption happens in the service that owns the key."""
+    """Stores ciphertext only; encryption happens in the service that owns the key.
+
+    Tokens belong to a store, or to a platform account when one authorization covers all its stores.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def load(self, store_id: int) -> Any | None:
-        return self.conn.execute(select(store_credentials).where(store_credentials.c.store_id == store_id)).first()
+    @staticmethod
+    def _where(owner: tuple[str, int]) -> tuple[Table, Any, dict[str, int]]:
+        kind, oid = owner
+        if kind == "store":
+            return store_credentials, store_credentials.c.store_id == oid, {"store_id": oid}
+        return account_credentials, account_credentials.c.account_id == oid, {"account_id": oid}
 
-    def save(self, store_id: int, *, access: bytes, refresh: bytes, access_expires_at: datetime,
+    def load(self, owner: tuple[str, int]) -> Any | None:
+        table, match, _ = self._where(owner)
+        return self.conn.execute(select(table).where(match)).first()
+
+    def save(self, owner: tuple[str, int], *, access: bytes, refresh: bytes, access_expires_at: datetime,
              refresh_expires_at: datetime | None, now: datetime) -> None:
+        table, match, key = self._where(owner)
         values = dict(access_token=access, refresh_token=refresh, access_expires_at=access_expires_at,
                       refresh_expires_at=refresh_expires_at, updated_at=now)
-        done = self.conn.execute(update(store_credentials).where(store_credentials.c.store_id == store_id)
-                                 .values(**values))
-        if done.rowcount == 0:
-            self.conn.execute(insert(store_credentials).values(store_id=store_id, **values))
+        if self.conn.execute(update(table).where(match).values(**values)).rowcount == 0:
+            self.conn.execute(insert(table).values(**key, **values))
