@@ -23,6 +23,7 @@ from crossdock.ports.clock import Clock, SystemClock
 from crossdock.services.connectors import Connectors
 from crossdock.services.messagebus import MessageBus
 from crossdock.services.order_sync import OrderSync, SyncPolicy
+from crossdock.services.pushes import PushService
 from crossdock.services.queries import Queries
 from crossdock.services.secrets import Cipher
 from crossdock.services.stores import StoreService
@@ -39,6 +40,7 @@ class App:
     stores: StoreService
     sync: OrderSync
     queries: Queries
+    pushes: PushService
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)
@@ -97,4 +99,4 @@ def bootstrap(
                         initial_lookback=timedelta(days=settings.initial_lookback_days))
     sync = OrderSync(uow, connectors, stores, bus, clock, policy)
     return App(settings=settings, engine=engine, clock=clock, bus=bus, connectors=connectors, stores=stores,
-               sync=sync, queries=Queries(uow))
+               sync=sync, queries=Queries(uow), pushes=PushService(uow, connectors, sync, clock))

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     demo_emulator_port: int = 8101
+    # The address platforms reach us at (behind a proxy it differs from what we see); pushes are signed over it.
+    public_url: str | None = None
     sync_interval_seconds: int = 300
     sync_overlap_minutes: int = 10
     initial_lookback_days: int = 30

@@ -46,6 +46,7 @@ class Harness(ABC):
     page_size: int       # the platform's largest list page
     detail_batch: int    # the platform's largest detail batch
     pushes = False       # the platform pushes order changes (webhooks / notifications)
+    pushes_signed = True  # False where the platform does not sign them (Amazon via SQS): a push is only a hint
 
     def __init__(self, database_url: str, home: Path) -> None:
         self.clock = ManualClock(T0)

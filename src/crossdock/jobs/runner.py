@@ -39,5 +39,12 @@ class JobRunner:
         with self._lock:
             return sorted(k for k, f in self._active.items() if not f.done())
 
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every job queued so far has finished (tests, orderly shutdown)."""
+        with self._lock:
+            futures = list(self._active.values())
+        for f in futures:
+            f.exception(timeout=timeout)
+
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

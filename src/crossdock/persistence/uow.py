@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine
 
 from crossdock.domain.events import Event
 from crossdock.persistence.repositories.orders import OrderRepository
+from crossdock.persistence.repositories.pushes import PushRepository
 from crossdock.persistence.repositories.quarantine import QuarantineRepository
 from crossdock.persistence.repositories.stores import CredentialRepository, StoreRepository
 from crossdock.persistence.repositories.sync import SyncRepository
@@ -21,6 +22,7 @@ class UnitOfWork:
     orders: OrderRepository
     sync: SyncRepository
     quarantine: QuarantineRepository
+    pushes: PushRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.orders = OrderRepository(conn)
         self.sync = SyncRepository(conn)
         self.quarantine = QuarantineRepository(conn)
+        self.pushes = PushRepository(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -21,7 +21,7 @@ from crossdock.domain.stores.model import Store, StoreHealth
 from crossdock.domain.time import require_utc, windows
 from crossdock.payloads import fingerprint
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import BadRecord, CallStats, OrderSource, TimeField
+from crossdock.ports.marketplace import BadRecord, CallStats, OrderRef, OrderSource, TimeField
 from crossdock.services.connectors import Connectors, NotConfigured
 from crossdock.services.messagebus import MessageBus
 from crossdock.services.secrets import SecretsError
@@ -258,6 +258,35 @@ class OrderSync:
             uow.sync.save_run(run)
             uow.stores.set_health(store.id, health, detail)
             uow.commit()
+
+    def pull_orders(self, store_id: int, platform_order_ids: list[str], trigger: str = "push") -> SyncRunView:
+        """Pull named orders now (a push said they changed): the same reconcile and idempotent upsert as
+        a window pull, without moving the cursor, which still covers everything by update time."""
+        store = self._stores.get(store_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            run = SyncRunView(id=0, store_id=store.id, stream=STREAM, trigger=trigger, state="running",
+                              window_from=now, window_to=now, started_at=now)
+            run.id = uow.sync.start_run(run)
+            uow.commit()
+        started, stats = time.monotonic(), CallStats()
+        try:
+            source = self._source(store, stats)
+            refs = [OrderRef(oid) for oid in dict.fromkeys(platform_order_ids)]
+            open_bad = self._open_quarantine(store.id)
+            for i in range(0, len(refs), max(1, source.detail_batch)):
+                records = source.fetch_orders(refs[i:i + source.detail_batch])
+                run.pages += 1
+                self._copy_stats(run, stats)
+                self._retry_conflict(partial(self._ingest, store, records, run, open_bad, None))
+        except (ConnectorError, NotConfigured, SecretsError) as exc:
+            self._fail(store, run, stats, started, exc)
+            return run
+        except Exception as exc:
+            self._fail(store, run, stats, started, exc)
+            raise
+        self._finish(store, run, stats, started)
+        return run
 
     # --- checks and reads -----------------------------------------------------------------------
 

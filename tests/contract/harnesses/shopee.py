@@ -17,6 +17,7 @@ class ShopeeHarness(Harness):
     platform = "shopee"
     page_size = 100
     detail_batch = 50
+    pushes = True
     PARTNER_ID = 2001887
     PARTNER_KEY = "shpk-test-0123456789abcdef0123456789abcdef"
 
@@ -72,6 +73,9 @@ class ShopeeHarness(Harness):
 
     def rate_limit(self, per_second: float, burst: int) -> None:
         self.emu.set_rate_limit(per_second, burst)
+
+    def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
+        self.emu.subscribe_pushes(url, transport)
 
     def api_calls(self) -> int:
         return len(self.emu.calls)

@@ -9,6 +9,7 @@ from crossdock.connectors._kit.ratelimit import TokenBucket
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.shopee.adapter import ShopeeAuthorizer, ShopeeOrders
 from crossdock.connectors.shopee.client import ShopeeClient
+from crossdock.connectors.shopee.webhooks import ShopeePushes
 from crossdock.ports.marketplace import CallStats, Capability, StoreLink
 
 
@@ -42,6 +43,10 @@ def _authorizer(settings: ShopeeSettings, ctx: ConnectorContext) -> ShopeeAuthor
     return ShopeeAuthorizer(_client(settings, ctx, CallStats(), None))
 
 
+def _pushes(settings: ShopeeSettings) -> ShopeePushes:
+    return ShopeePushes(settings.partner_key)
+
+
 CONNECTOR = ConnectorSpec(
     code="shopee",
     name="Shopee",
@@ -49,4 +54,5 @@ CONNECTOR = ConnectorSpec(
     settings=ShopeeSettings,
     orders=_orders,
     authorizer=_authorizer,
+    pushes=_pushes,
 )

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from crossdock.emulators.shopee.app import CallRecord, create_app
 from crossdock.emulators.shopee.auth import AuthState
 from crossdock.emulators.shopee.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
+from crossdock.emulators.shopee.push import PushSender, order_status_body
 from crossdock.emulators.shopee.transport import ASGISyncTransport
 from crossdock.emulators.shopee.world import World, new_now
 from crossdock.ports.clock import Clock, SystemClock
@@ -44,6 +45,7 @@ class ShopeeEmulator:
         self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
         self.calls: list[CallRecord] = []
         self._failures: list[int] = []
+        self.pusher: PushSender | None = None
         self.app: Starlette = create_app(self)
 
     # ---- time and transport ---------------------------------------------------------------
@@ -96,7 +98,11 @@ class ShopeeEmulator:
         Changes are stamped with now as update_time. Returns (orders created, orders updated).
         """
         with self.lock:
-            return self.world.tick(self.now())
+            before = self._stamps()
+            result = self.world.tick(self.now())
+            changed = [key for key, stamp in self._stamps().items() if before.get(key) != stamp]
+        self._push(changed)
+        return result
 
     def orders(self, shop_id: int) -> dict[str, dict[str, Any]]:
         """The truth: order_sn -> the payload get_order_detail returns with every optional field."""
@@ -107,6 +113,28 @@ class ShopeeEmulator:
     def set_order_status(self, shop_id: int, order_sn: str, status: str) -> None:
         with self.lock:
             self.world.set_status(shop_id, order_sn, status, self.now())
+        self._push([(shop_id, order_sn)])
+
+    # ---- push mechanism -------------------------------------------------------------------
+
+    def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        """From now on, post an order status push (code 3) to `url` for every order that changes."""
+        self.pusher = PushSender(self.partner_key, url, transport)
+
+    def _stamps(self) -> dict[tuple[int, str], int]:
+        return {(shop.shop_id, sn): order.update_time for shop in self.world.shops.values()
+                for sn, order in shop.orders.items()}
+
+    def _push(self, keys: list[tuple[int, str]]) -> None:
+        # Sent outside the lock: the receiver may call back into the emulator to read the order.
+        if self.pusher is None:
+            return
+        now = int(self.now().timestamp())
+        for shop_id, order_sn in keys:
+            with self.lock:
+                payload = self.world.shop(shop_id).orders[order_sn].payload()
+            self.pusher.send(order_status_body(shop_id, order_sn, str(payload.get("order_status", "")),
+                                               int(payload.get("update_time") or now), now))
 
     def insert_raw_order(self, shop_id: int, payload: dict[str, Any]) -> str:
         """Store a payload as-is; listed by its create/update times (now when absent) and returned verbatim.
@@ -150,7 +178,7 @@ class ShopeeEmulator:
     def save(self, path: Path) -> None:
         """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
         with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})  # not the pusher
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_bytes(blob)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from importlib.metadata import version
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Query, Response
+from fastapi import Body, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from crossdock.bootstrap import App
 from crossdock.domain.orders.status import OrderStatus
@@ -127,6 +129,22 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
     def quarantine(store_id: int | None = None, include_resolved: bool = False,
                    limit: int = Query(100, ge=1, le=1000)) -> list[QuarantineItem]:
         return app.queries.quarantine(store_id=store_id, include_resolved=include_resolved, limit=limit)
+
+    # --- pushes ---------------------------------------------------------------------------------
+
+    @api.post("/api/webhooks/{platform}", tags=["webhooks"], status_code=200,
+              responses={401: {"description": "signature does not verify"}})
+    async def webhook(platform: str, request: Request) -> Response:
+        """A platform's push: answered at once (empty 2xx, as platforms expect), the order pulled right after."""
+        body = await request.body()
+        public = app.settings.public_url
+        url = f"{public.rstrip('/')}{request.url.path}" if public else str(request.url)
+        receipt = await run_in_threadpool(app.pushes.receive, platform, dict(request.headers), body, url)
+        if receipt.state == "rejected":
+            return problems.problem(401, "Push rejected", receipt.error)
+        if receipt.new_events:
+            jobs.submit(f"push:{platform}:{receipt.delivery_id}", partial(app.pushes.process, receipt.new_events))
+        return Response(status_code=200)
 
     api.state.jobs = jobs
     return api

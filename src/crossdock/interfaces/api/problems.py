@@ -14,6 +14,7 @@ from crossdock.ports.marketplace import UnknownPlatform
 from crossdock.services.connectors import NotConfigured
 from crossdock.services.errors import NotFound
 from crossdock.services.order_sync import StoreNotPullable
+from crossdock.services.pushes import PushesNotSupported
 
 PROBLEM = "application/problem+json"
 
@@ -29,6 +30,7 @@ _MAPPED: list[tuple[type[Exception], int, str]] = [
     (StoreNotPullable, 409, "Store cannot be pulled"),
     (UnknownPlatform, 422, "Unknown platform"),
     (NotConfigured, 409, "Platform not configured"),
+    (PushesNotSupported, 404, "No pushes from this platform"),
 ]
 
 
