@@ -1,131 +1,219 @@
-"""The demo world: the Shopee emulator on a loopback port with several stores and thousands of orders,
-connected to Crossdock the way a seller would connect real stores."""
+"""The demo world: every emulated marketplace on its own loopback port, seeded with stores and orders, and
+connected to Crossdock the way a seller connects real stores (consent code -> tokens)."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import structlog
 import uvicorn
 
 from crossdock.bootstrap import App
-from crossdock.emulators.shopee import ShopeeEmulator
-from crossdock.ports.clock import SystemClock
+from crossdock.ports.clock import Clock, SystemClock
 from crossdock.services.stores import AddStore
 from crossdock.settings import config_path
 
 log = structlog.get_logger(__name__)
 
-DEMO_PARTNER_ID = 2001887
-DEMO_PARTNER_KEY = "crossdock-demo-partner-key-for-the-local-emulator"  # the emulator's, not a real secret
-DEMO_PORT = 8101
+BASE_PORT = 8101
 
 
 @dataclass(frozen=True, slots=True)
-class DemoShop:
-    shop_id: int
+class DemoStore:
+    external_id: str
     region: str
     currency: str
     name: str
+    account: str
 
 
-SHOPS = (
-    DemoShop(700100101, "SG", "SGD", "Lumi Home SG"),
-    DemoShop(700100102, "MY", "MYR", "Lumi Home MY"),
-    DemoShop(700100103, "TH", "THB", "Lumi Home TH"),
-    DemoShop(700100104, "PH", "PHP", "Lumi Home PH"),
-    DemoShop(700100105, "VN", "VND", "Lumi Home VN"),
-    DemoShop(700100106, "BR", "BRL", "Lumi Casa BR"),
+@dataclass(frozen=True)
+class DemoPlatform:
+    """How the demo builds one marketplace: its emulator, app credentials, stores, and how a seller connects."""
+
+    code: str
+    port_offset: int
+    stores: tuple[DemoStore, ...]
+    make: Callable[[Clock], Any]                         # the emulator
+    settings: Callable[[str], dict[str, Any]]            # connector settings, given the emulator's base URL
+    seed: Callable[[Any, DemoStore, int, datetime, datetime], None]
+    connect: Callable[[App, Any], list[int]]             # add + authorize in Crossdock; store ids
+    min_calls: Callable[[int], int]                      # fewest API calls to pull n orders of one store
+    orders_scale: float = 1.0                            # platforms with per-order item calls get fewer orders
+
+
+# --- Shopee ----------------------------------------------------------------------------------------
+
+SHOPEE_PARTNER_ID = 2001887
+SHOPEE_PARTNER_KEY = "crossdock-demo-partner-key-for-the-local-emulator"  # the emulator's, not a real secret
+
+
+def _shopee_make(clock: Clock) -> Any:
+    from crossdock.emulators.shopee import ShopeeEmulator
+
+    return ShopeeEmulator(SHOPEE_PARTNER_ID, SHOPEE_PARTNER_KEY, clock, seed=2026)
+
+
+def _shopee_seed(emu: Any, store: DemoStore, orders: int, start: datetime, end: datetime) -> None:
+    emu.add_shop(int(store.external_id), store.region, store.name)
+    emu.generate_orders(int(store.external_id), orders, start, end)
+
+
+def _shopee_connect(app: App, emu: Any) -> list[int]:
+    ids = []
+    known = {v.external_id: v for v in app.stores.list() if v.platform == "shopee"}
+    for s in SHOPEE.stores:
+        store = app.stores.add(AddStore(platform="shopee", external_id=s.external_id, name=s.name,
+                                        region=s.region, currency=s.currency, account=s.account))
+        view = known.get(s.external_id)
+        if view is None or not view.has_credentials or view.health == "auth_failed":
+            app.stores.authorize(store.id, emu.authorize(int(s.external_id)))
+        ids.append(store.id)
+    return ids
+
+
+def _pages_and_batches(n: int, page: int, batch: int) -> int:
+    full, rest = divmod(n, page)
+    return math.ceil(n / page) + full * math.ceil(page / batch) + math.ceil(rest / batch)
+
+
+SHOPEE = DemoPlatform(
+    code="shopee", port_offset=0,
+    stores=tuple(DemoStore(str(700100100 + i), region, currency, f"Lumi Home {region}", "Lumi Home (CNSC)")
+                 for i, (region, currency) in enumerate(
+                     [("SG", "SGD"), ("MY", "MYR"), ("TH", "THB"), ("PH", "PHP"), ("VN", "VND"), ("BR", "BRL")],
+                     start=1)),
+    make=_shopee_make,
+    settings=lambda url: {"base_url": url, "partner_id": SHOPEE_PARTNER_ID, "partner_key": SHOPEE_PARTNER_KEY},
+    seed=_shopee_seed, connect=_shopee_connect,
+    min_calls=lambda n: _pages_and_batches(n, 100, 50),
 )
 
+PLATFORMS: list[DemoPlatform] = [SHOPEE]
 
-def ensure_demo_config(port: int = DEMO_PORT) -> bool:
-    """Point the Shopee connector at the local emulator unless the seller configured Shopee already."""
+
+# --- the world -------------------------------------------------------------------------------------
+
+def ensure_demo_config(base_port: int = BASE_PORT) -> bool:
+    """Point each connector at its local emulator unless the seller configured that platform already."""
     path = config_path()
     text = path.read_text() if path.exists() else ""
-    if text and "shopee" in tomllib.loads(text).get("connectors", {}):
+    configured = tomllib.loads(text).get("connectors", {}) if text else {}
+    blocks = []
+    for p in PLATFORMS:
+        if p.code in configured:
+            continue
+        values = p.settings(f"http://127.0.0.1:{base_port + p.port_offset}")
+        lines = [f"\n[connectors.{p.code}]", f"# the local {p.code} emulator started by `crossdock demo`"]
+        lines += [f"{k} = {_toml(v)}" for k, v in values.items()]
+        blocks.append("\n".join(lines) + "\n")
+    if not blocks:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    block = (f"\n[connectors.shopee]\n# the local Shopee emulator started by `crossdock demo` / `serve --demo`\n"
-             f'base_url = "http://127.0.0.1:{port}"\npartner_id = {DEMO_PARTNER_ID}\n'
-             f'partner_key = "{DEMO_PARTNER_KEY}"\n')
-    path.write_text(text + block)
+    path.write_text(text + "".join(blocks))
     return True
 
 
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + " }"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass
 class DemoWorld:
-    def __init__(self, home: Path, port: int = DEMO_PORT, orders_per_shop: int = 1500, days: int = 60) -> None:
-        self.state_file = home / "emulators" / "shopee.pickle"
-        self.port, self.orders_per_shop, self.days = port, orders_per_shop, days
-        self.emulator = ShopeeEmulator(DEMO_PARTNER_ID, DEMO_PARTNER_KEY, SystemClock(), seed=2026)
-        self._server: uvicorn.Server | None = None
+    home: Path
+    base_port: int = BASE_PORT
+    orders_per_store: int = 1500
+    days: int = 60
+    clock: Clock = field(default_factory=SystemClock)
+    platforms: list[DemoPlatform] = field(default_factory=lambda: list(PLATFORMS))
+
+    def __post_init__(self) -> None:
+        self.emulators: dict[str, Any] = {p.code: p.make(self.clock) for p in self.platforms}
+        self._servers: list[uvicorn.Server] = []
         self._stop = threading.Event()
 
+    def state_file(self, code: str) -> Path:
+        return self.home / "emulators" / f"{code}.pickle"
+
     def build(self) -> bool:
-        """Restore the saved world, or seed a new one. True when newly seeded."""
-        if self.emulator.restore(self.state_file):
-            self.emulator.tick()   # catch up on what happened while the demo was down
-            return False
-        now = self.emulator.now()
-        for shop in SHOPS:
-            self.emulator.add_shop(shop.shop_id, shop.region, shop.name)
-            self.emulator.generate_orders(shop.shop_id, self.orders_per_shop, now - timedelta(days=self.days), now)
+        """Restore every saved world, or seed new ones. True when anything was newly seeded."""
+        fresh = False
+        for p in self.platforms:
+            emu = self.emulators[p.code]
+            if emu.restore(self.state_file(p.code)):
+                emu.tick()   # catch up on what happened while the demo was down
+                continue
+            fresh = True
+            now = self.clock.now()
+            count = max(1, int(self.orders_per_store * p.orders_scale))
+            for store in p.stores:
+                p.seed(emu, store, count, now - timedelta(days=self.days), now - timedelta(minutes=5))
         self.save()
-        return True
+        return fresh
 
     def save(self) -> None:
-        self.emulator.save(self.state_file)
+        for code, emu in self.emulators.items():
+            emu.save(self.state_file(code))
+
+    def transports(self) -> dict[str, httpx.BaseTransport]:
+        """In-process transports (benchmarks): no sockets, same wire."""
+        return {code: emu.transport() for code, emu in self.emulators.items()}
+
+    def connector_settings(self) -> dict[str, dict[str, Any]]:
+        return {p.code: p.settings(f"http://127.0.0.1:{self.base_port + p.port_offset}") for p in self.platforms}
 
     def serve(self) -> None:
-        """Serve the emulator on 127.0.0.1:<port> from a background thread."""
-        config = uvicorn.Config(self.emulator.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False)
-        self._server = uvicorn.Server(config)
-        thread = threading.Thread(target=self._server.run, name="shopee-emulator", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the Shopee emulator could not listen on 127.0.0.1:{self.port} (port in use?)")
-            time.sleep(0.05)
+        """Serve each emulator on 127.0.0.1:<base_port + offset> from background threads."""
+        for p in self.platforms:
+            port = self.base_port + p.port_offset
+            server = uvicorn.Server(uvicorn.Config(self.emulators[p.code].app, host="127.0.0.1", port=port,
+                                                   log_level="warning", access_log=False))
+            thread = threading.Thread(target=server.run, name=f"{p.code}-emulator", daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 15
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"the {p.code} emulator could not listen on 127.0.0.1:{port} (port in use?)")
+                time.sleep(0.05)
+            self._servers.append(server)
 
     def connect(self, app: App) -> list[int]:
-        """Add the demo stores (idempotent) and authorize those that have no working tokens."""
-        ids = []
-        views = {(v.platform, v.external_id): v for v in app.stores.list()}
-        for shop in SHOPS:
-            store = app.stores.add(AddStore(platform="shopee", external_id=str(shop.shop_id), name=shop.name,
-                                            region=shop.region, currency=shop.currency, account="Lumi Home (CNSC)"))
-            view = views.get(("shopee", str(shop.shop_id)))
-            if view is None or not view.has_credentials or view.health == "auth_failed":
-                app.stores.authorize(store.id, self.emulator.authorize(shop.shop_id))
-            ids.append(store.id)
-        return ids
+        """Add the demo stores (idempotent) and authorize those without working tokens."""
+        return [sid for p in self.platforms for sid in p.connect(app, self.emulators[p.code])]
 
     def keep_alive(self, tick_seconds: float = 20.0) -> None:
         """New orders and status changes every few seconds, saved so a restart resumes the same world."""
         def loop() -> None:
             while not self._stop.wait(tick_seconds):
-                try:
-                    created, updated = self.emulator.tick()
-                    self.save()
-                    log.info("demo.tick", created=created, updated=updated)
-                except Exception:
-                    log.exception("demo.tick_failed")
+                for code, emu in self.emulators.items():
+                    try:
+                        created, updated = emu.tick()
+                        log.info("demo.tick", platform=code, created=created, updated=updated)
+                    except Exception:
+                        log.exception("demo.tick_failed", platform=code)
+                self.save()
         threading.Thread(target=loop, name="demo-world", daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
         self.save()
-        if self._server is not None:
-            self._server.should_exit = True
+        for server in self._servers:
+            server.should_exit = True
 
 
 def sync_all(app: App, store_ids: list[int], on_run: Callable[[int, Any], None] | None = None) -> list[Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crossdock.demo import SHOPS, DemoWorld, ensure_demo_config
+from crossdock.demo import SHOPEE, DemoWorld, ensure_demo_config
 from crossdock.interfaces.cli.main import app
 
 runner = CliRunner()
@@ -30,7 +30,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoWorld
     monkeypatch.setenv("CROSSDOCK_CONFIG", str(tmp_path / "crossdock.toml"))
     monkeypatch.setenv("CROSSDOCK_DATABASE_URL", f"sqlite:///{tmp_path / 'crossdock.db'}")
     ensure_demo_config(port)
-    w = DemoWorld(tmp_path, port=port, orders_per_shop=120, days=20)
+    w = DemoWorld(tmp_path, base_port=port, orders_per_store=120, days=20, platforms=[SHOPEE])
     w.build()
     w.serve()
     yield w
@@ -44,10 +44,12 @@ def cli(*args: str, code: int = 0) -> str:
 
 
 def test_a_seller_connects_a_store_and_works_its_orders(world: DemoWorld) -> None:
-    shop = SHOPS[0]
+    shop = SHOPEE.stores[0]
+    emulator = world.emulators["shopee"]
     assert "ready" in cli("init")
-    out = cli("stores", "add", "--platform", "shopee", "--external-id", str(shop.shop_id), "--name", shop.name,
-              "--region", shop.region, "--currency", shop.currency, "--code", world.emulator.authorize(shop.shop_id))
+    out = cli("stores", "add", "--platform", "shopee", "--external-id", shop.external_id, "--name", shop.name,
+              "--region", shop.region, "--currency", shop.currency,
+              "--code", emulator.authorize(int(shop.external_id)))
     assert "authorized" in out
 
     runs = json.loads(cli("sync", "orders", "--json"))
@@ -57,7 +59,7 @@ def test_a_seller_connects_a_store_and_works_its_orders(world: DemoWorld) -> Non
     assert stores[0]["orders"] == 120 and stores[0]["health"] == "ok"
 
     page = json.loads(cli("orders", "list", "--status", "pending_review", "--json", "--limit", "500"))
-    truth = world.emulator.orders(shop.shop_id)
+    truth = emulator.orders(int(shop.external_id))
     assert {o["platform_order_id"] for o in page["items"]} == {
         k for k, p in truth.items() if p["order_status"] == "READY_TO_SHIP"}
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crossdock.demo import PLATFORMS
+
 pytestmark = pytest.mark.slow
 
 
@@ -23,8 +25,28 @@ def free_port() -> int:
         return port
 
 
+def free_block(n: int) -> int:
+    """The first of n consecutive free ports (one per emulated marketplace)."""
+    for _ in range(50):
+        first = free_port()
+        try:
+            socks = []
+            for port in range(first, first + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no block of free ports")
+
+
 def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
-    api_port, emu_port = free_port(), free_port()
+    emu_port = free_block(len(PLATFORMS))
+    api_port = free_port()
     env = dict(os.environ, CROSSDOCK_HOME=str(tmp_path), CROSSDOCK_CONFIG=str(tmp_path / "crossdock.toml"),
                CROSSDOCK_DATABASE_URL=f"sqlite:///{tmp_path / 'crossdock.db'}",
                CROSSDOCK_DEMO_EMULATOR_PORT=str(emu_port))
@@ -49,7 +71,9 @@ def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
         assert pending["items"], "the demo world should have orders waiting for review"
         assert all(o["status"] == "pending_review" and o["platform"] == "shopee" for o in pending["items"])
         stores = httpx.get(f"{base}/api/stores").json()
-        assert len(stores) == 6 and all(s["health"] == "ok" and s["orders"] > 0 for s in stores)
+        assert {s["platform"] for s in stores} == {p.code for p in PLATFORMS}
+        assert len(stores) == sum(len(p.stores) for p in PLATFORMS)
+        assert all(s["health"] == "ok" and s["orders"] > 0 for s in stores), stores
         runs = httpx.get(f"{base}/api/sync/runs").json()
         assert runs and all(r["state"] == "succeeded" for r in runs)
         # the emulator really is a separate HTTP server the connector talked to
@@ -64,4 +88,5 @@ def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-    assert (tmp_path / "emulators" / "shopee.pickle").exists()   # the world is kept for the next start
+    for p in PLATFORMS:   # each world is kept for the next start
+        assert (tmp_path / "emulators" / f"{p.code}.pickle").exists()

@@ -327,15 +327,17 @@ def serve(demo: Annotated[bool, typer.Option("--demo", help="also run the emulat
 
 
 @emulator_cli.command("run")
-def emulator_run(platform: Annotated[str, typer.Option(help="shopee")] = "shopee",
+def emulator_run(platform: Annotated[str, typer.Option(help="shopee, amazon, lazada, tiktok, joom")] = "shopee",
                  port: Annotated[int, typer.Option()] = 8101,
-                 orders: Annotated[int, typer.Option(help="orders per demo shop on first start")] = 1500) -> None:
-    """Serve one platform's emulator with the demo world until stopped (state kept in <home>/emulators)."""
+                 orders: Annotated[int, typer.Option(help="orders per demo store on first start")] = 1500) -> None:
+    """Serve one platform's emulator with its demo stores until stopped (state kept in <home>/emulators)."""
+    from crossdock.demo import PLATFORMS
     from crossdock.interfaces.cli.serve import run_emulator
 
-    if platform != "shopee":
-        raise fail(f"no emulator for {platform!r}; available: shopee")
-    run_emulator(port=port, orders=orders)
+    known = [p.code for p in PLATFORMS]
+    if platform not in known:
+        raise fail(f"no emulator for {platform!r}; available: {', '.join(known)}")
+    run_emulator(platform=platform, port=port, orders=orders)
 
 
 if __name__ == "__main__":

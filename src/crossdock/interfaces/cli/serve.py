@@ -10,7 +10,7 @@ import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crossdock.bootstrap import App, configure_logging
-from crossdock.demo import DemoWorld, ensure_demo_config, sync_all
+from crossdock.demo import PLATFORMS, DemoWorld, ensure_demo_config, sync_all
 from crossdock.interfaces.api.app import create_api
 from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import console, err
@@ -22,11 +22,12 @@ from crossdock.settings import Settings
 def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
     settings = Settings()
     ensure_demo_config(settings.demo_emulator_port)
-    world = DemoWorld(settings.home, port=settings.demo_emulator_port, orders_per_shop=orders, days=days)
+    world = DemoWorld(settings.home, base_port=settings.demo_emulator_port, orders_per_store=orders, days=days)
     fresh = world.build()
     world.serve()
-    console.print(f"Shopee emulator on http://127.0.0.1:{world.port} "
-                  f"({'new world seeded' if fresh else 'saved world restored'})")
+    for p in world.platforms:
+        console.print(f"{p.code} emulator on http://127.0.0.1:{world.base_port + p.port_offset}")
+    console.print("new demo world seeded" if fresh else "saved demo world restored")
     app = open_app("WARNING")
     store_ids = world.connect(app)
     columns = (TextColumn("syncing demo stores"), BarColumn(), MofNCompleteColumn(),
@@ -41,7 +42,8 @@ def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
     total = sum(r.orders_new for r in runs)
     calls = sum(r.api_calls for r in runs)
     failed = [r for r in runs if r.state != "succeeded"]
-    console.print(f"[green]demo ready[/]: {len(store_ids)} stores, {total} new orders, {calls} API calls"
+    console.print(f"[green]demo ready[/]: {len(store_ids)} stores on {len(world.platforms)} marketplaces, "
+                  f"{total} new orders, {calls} API calls"
                   + (f", [red]{len(failed)} failed runs[/]" if failed else ""))
     return app, world
 
@@ -79,14 +81,15 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
         app.close()
 
 
-def run_emulator(port: int, orders: int) -> None:
+def run_emulator(platform: str, port: int, orders: int) -> None:
     settings = Settings()
     configure_logging(settings, "INFO")
-    world = DemoWorld(settings.home, port=port, orders_per_shop=orders)
+    world = DemoWorld(settings.home, base_port=port, orders_per_store=orders,
+                      platforms=[p for p in PLATFORMS if p.code == platform])
     world.build()
     world.serve()
     world.keep_alive()
-    console.print(f"Shopee emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    console.print(f"{platform} emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: done.set())
     signal.signal(signal.SIGTERM, lambda *_: done.set())
