@@ -17,6 +17,7 @@ from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.time import require_utc
 from crossdock.interfaces.api import problems
 from crossdock.interfaces.api.schemas import (
+    AccountConnectIn,
     AuthorizeIn,
     CountCheckOut,
     Health,
@@ -76,6 +77,18 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
         store = app.stores.add(AddStore(platform=body.platform, external_id=body.external_id, name=body.name,
                                         region=body.region, currency=body.currency, account=body.account))
         return get_store(store.id)
+
+    @api.post("/api/accounts/connect", response_model=list[StoreOut], status_code=201, tags=["stores"])
+    def connect_account(body: AccountConnectIn) -> list[StoreOut]:
+        """Authorize an account that owns many stores (Joom, Amazon, TikTok Shop) and add all its stores."""
+        found = {s.id for s in app.stores.connect_account(body.platform, body.code, account=body.account,
+                                                          external_id=body.external_id)}
+        return [StoreOut.of(v) for v in app.stores.list() if v.id in found]
+
+    @api.post("/api/accounts/{account_id}/discover", response_model=list[StoreOut], tags=["stores"])
+    def discover(account_id: int) -> list[StoreOut]:
+        found = {s.id for s in app.stores.discover(account_id)}
+        return [StoreOut.of(v) for v in app.stores.list() if v.id in found]
 
     @api.post("/api/stores/{store_id}/authorize", status_code=204, tags=["stores"])
     def authorize_store(store_id: int, body: AuthorizeIn) -> Response:

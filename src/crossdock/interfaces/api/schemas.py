@@ -41,13 +41,24 @@ class StoreOut(BaseModel):
     last_sync_at: datetime | None
     last_sync_state: str | None
     watermark: datetime | None
+    account_id: int
+    platform_status: str = Field(description="the store's status as the platform reports it")
+    platform_details: dict[str, Any] | None = Field(description="performance figures as the platform reports them")
 
     @classmethod
     def of(cls, s: StoreView) -> StoreOut:
         return cls(id=s.id, platform=s.platform, external_id=s.external_id, name=s.name, region=s.region,
                    currency=s.currency, status=s.status, health=s.health, health_detail=s.health_detail,
                    account=s.account_name, authorized=s.has_credentials, orders=s.orders,
-                   last_sync_at=s.last_sync_at, last_sync_state=s.last_sync_state, watermark=s.watermark)
+                   last_sync_at=s.last_sync_at, last_sync_state=s.last_sync_state, watermark=s.watermark,
+                   account_id=s.account_id, platform_status=s.platform_status, platform_details=s.platform_details)
+
+
+class AccountConnectIn(BaseModel):
+    platform: str = Field(examples=["joom"])
+    account: str = Field(description="your name for the account")
+    code: str = Field(description="the authorization code the platform redirected back with")
+    external_id: str = Field("", description="the account id the redirect carried, where there is one")
 
 
 class StoreIn(BaseModel):

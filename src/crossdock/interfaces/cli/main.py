@@ -100,6 +100,38 @@ def stores_add(
                       + (" authorized" if code else " added; authorize it with `crossdock stores authorize`"))
 
 
+@stores_cli.command("connect")
+def stores_connect(
+    platform: Annotated[str, typer.Option(help="a platform whose accounts own many stores: joom, amazon, tiktok")],
+    account: Annotated[str, typer.Option(help="your name for the account, e.g. 'Lumi EU'")],
+    code: Annotated[str, typer.Option(help="authorization code from the platform's consent redirect")],
+    external_id: Annotated[str, typer.Option(help="account id from the redirect (Amazon selling_partner_id)")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Authorize a platform account and add every store it owns."""
+    with opened() as a:
+        try:
+            found = a.stores.connect_account(platform, code, account=account, external_id=external_id)
+        except (ValueError, LookupError) as exc:
+            raise fail(str(exc)) from None
+        views = [v for v in a.stores.list() if v.id in {s.id for s in found}]
+        if json_out:
+            emit_json([StoreOut.of(v) for v in views])
+            return
+        console.print(f"account [bold]{account}[/] authorized; {len(views)} stores:")
+        console.print(table("Stores found", ["id", "store", "region", "currency", "platform status"],
+                            [[v.id, f"{v.name} ({v.external_id})", v.region, v.currency, v.platform_status or "-"]
+                             for v in views]))
+
+
+@stores_cli.command("discover")
+def stores_discover(account_id: int) -> None:
+    """Ask the platform again which stores an account owns (new stores are added, status refreshed)."""
+    with opened() as a:
+        found = a.stores.discover(account_id)
+        console.print(f"{len(found)} stores on account {account_id}")
+
+
 @stores_cli.command("authorize")
 def stores_authorize(store_id: int, code: Annotated[str, typer.Option(help="authorization code")]) -> None:
     """Exchange the platform's authorization code for tokens (kept encrypted)."""
