@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 
 import structlog
@@ -14,14 +15,22 @@ from crossdock.jobs.tasks import pull_key, pull_store_orders
 log = structlog.get_logger(__name__)
 
 
+DISCOVER_EVERY_SECONDS = 3600.0   # store status and performance as the platform reports them
+
+
 class Scheduler:
     def __init__(self, app: App, runner: JobRunner, interval_seconds: float) -> None:
         self._app, self._runner, self._interval = app, runner, interval_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_discover: float | None = None
 
     def tick(self) -> int:
         queued = 0
+        if self._last_discover is None or time.monotonic() - self._last_discover >= DISCOVER_EVERY_SECONDS:
+            self._last_discover = time.monotonic()
+            for account_id in self._app.stores.directory_account_ids():
+                self._runner.submit(f"discover:{account_id}", partial(self._app.stores.discover, account_id))
         for store_id in self._app.stores.pullable_ids():
             _, new = self._runner.submit(pull_key(store_id), partial(pull_store_orders, self._app, store_id))
             queued += int(new)

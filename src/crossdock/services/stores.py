@@ -91,6 +91,14 @@ class StoreService:
         self.account_tokens(acct.id).save(tokens)
         return self.discover(acct.id)
 
+    def directory_account_ids(self) -> list[int]:
+        """Accounts whose platform lists their stores, authorized at account level."""
+        with self._uow(readonly=True) as uow:
+            accounts = {s.account_id: s.platform for s in uow.stores.all()}
+            return [aid for aid, platform in sorted(accounts.items())
+                    if self._connectors.registry.get(platform).directory is not None
+                    and uow.credentials.load(("account", aid)) is not None]
+
     def discover(self, account_id: int) -> list[Store]:
         """Ask the platform which stores the account owns; add new ones, refresh the others' status."""
         with self._uow(readonly=True) as uow:
