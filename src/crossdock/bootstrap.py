@@ -62,6 +62,16 @@ def load_secret_key(settings: Settings) -> SecretStr:
     return SecretStr(path.read_text().strip())
 
 
+class _Stderr:
+    """Whatever sys.stderr is when a line is written (a logger must not keep a file that was since closed)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings, level_name: str | None = None) -> None:
     """Structured logs to stderr (stdout stays clean for --json output)."""
     level = logging.getLevelNamesMapping().get((level_name or settings.log_level).upper(), logging.INFO)
@@ -72,7 +82,7 @@ def configure_logging(settings: Settings, level_name: str | None = None) -> None
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
                     renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 

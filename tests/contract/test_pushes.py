@@ -104,7 +104,7 @@ def test_a_forged_push_is_rejected_and_kept(wired: Wired) -> None:
     request, body, _ = wired.recorder.sent[-1]
     forged = body.replace(b"}", b' ,"x":1}', 1) if b"}" in body else body + b" "
     answer = wired.api.post(wired.url, content=forged, headers=dict(request.headers))
-    assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json", answer.text
     with wired.h.app.engine.connect() as conn:
         state = conn.execute(select(push_deliveries.c.state).order_by(push_deliveries.c.id.desc())).first()
     assert state is not None and state[0] == "rejected"

@@ -3,3 +3,7 @@
 
 class NotFound(LookupError):
     pass
+
+
+class InvalidInput(ValueError):
+    """What a person or program sent cannot be used as it is (answered 422, never a crash)."""

@@ -10,7 +10,7 @@ from crossdock.domain.stores.model import Store, StoreHealth, StoreStatus
 from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import AccountLink, TokenSet
 from crossdock.services.connectors import Connectors
-from crossdock.services.errors import NotFound
+from crossdock.services.errors import InvalidInput, NotFound
 from crossdock.services.secrets import Cipher
 from crossdock.services.unit_of_work import UowFactory
 from crossdock.services.views import StoreView
@@ -78,7 +78,7 @@ class StoreService:
         its stores and add them. Connecting again re-authorizes and picks up new stores."""
         spec = self._connectors.registry.get(platform)
         if spec.tokens_per != "account" or spec.directory is None:
-            raise ValueError(f"{spec.name} stores are authorized one by one: use `stores add --code`")
+            raise InvalidInput(f"{spec.name} stores are authorized one by one: use `stores add --code`")
         tokens = self._connectors.authorizer(platform).exchange_code(code, external_id)
         now = self._clock.now()
         with self._uow() as uow:
@@ -130,7 +130,7 @@ class StoreService:
         try:
             check_currency(cmd.currency)
         except DomainError as exc:
-            raise ValueError(str(exc)) from exc
+            raise InvalidInput(str(exc)) from exc
         now = self._clock.now()
         with self._uow() as uow:
             existing = uow.stores.by_external(cmd.platform, cmd.external_id)

@@ -30,6 +30,7 @@ from crossdock.interfaces.api.schemas import (
 )
 from crossdock.jobs.runner import JobRunner
 from crossdock.jobs.tasks import pull_key
+from crossdock.services.errors import InvalidInput
 from crossdock.services.order_sync import PullOrders
 from crossdock.services.stores import AddStore, StoreNotFound
 from crossdock.services.views import OrderFilter, QuarantineItem, SyncRunView
@@ -39,7 +40,7 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise ValueError(f"{name} must carry a timezone, e.g. 2026-11-01T00:00:00Z")
+        raise InvalidInput(f"{name} must carry a timezone, e.g. 2026-11-01T00:00:00Z")
     return require_utc(value)
 
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossdock.ports.marketplace import UnknownPlatform
 from crossdock.services.connectors import NotConfigured
-from crossdock.services.errors import NotFound
+from crossdock.services.errors import InvalidInput, NotFound
 from crossdock.services.order_sync import StoreNotPullable
 from crossdock.services.pushes import PushesNotSupported
 
@@ -55,6 +55,6 @@ def install(app: FastAPI) -> None:
     for exc_type, status, title in _MAPPED:
         app.add_exception_handler(exc_type, _answer(status, title))
 
-    @app.exception_handler(ValueError)
-    async def _value(_: Request, exc: ValueError) -> JSONResponse:
+    @app.exception_handler(InvalidInput)
+    async def _invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
         return problem(422, "Invalid value", str(exc))

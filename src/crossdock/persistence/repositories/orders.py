@@ -28,6 +28,7 @@ from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, OrderSnapshot, OrderState
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.persistence.tables import order_lines, order_status_history, orders, stores
+from crossdock.services.errors import InvalidInput
 from crossdock.services.views import (
     OrderDetail,
     OrderFilter,
@@ -81,7 +82,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError("naive")
         return when, int(oid)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"invalid cursor {cursor!r}") from exc
+        raise InvalidInput(f"invalid cursor {cursor!r}") from exc
 
 
 class OrderRepository:
