@@ -1,0 +1,193 @@
+"""Pure mapping from Joom v3 payloads (orders, stores) to domain values; raises BadPayload with the reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from crossdock.connectors._kit.errors import BadPayload
+from crossdock.domain.errors import DomainError
+from crossdock.domain.money import Money
+from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
+from crossdock.domain.orders.status import OrderStatus
+from crossdock.payloads import fingerprint
+from crossdock.ports.marketplace import RemoteStore
+
+# Order states of the v3 Orders page -> our machine.
+STATUS: dict[str, OrderStatus] = {
+    # Paid and approved by Joom's checks, waiting for the merchant to fulfil.
+    "approved": OrderStatus.PENDING_REVIEW,
+    # Fulfilled through Joom Logistics (label and tracking issued), not yet handed to the carrier.
+    "fulfilledOnline": OrderStatus.LABEL_CREATED,
+    # Handed to the carrier by the merchant or Joom Logistics; Joom reports no later delivery state.
+    "shipped": OrderStatus.SHIPPED,
+    # Cancelled through the merchant's fault (e.g. not fulfilled in time); the buyer is refunded.
+    "cancelled": OrderStatus.CANCELLED,
+    # Joom cancelled and refunded the buyer at its own cost: the merchant is paid, but the order will
+    # not be completed as a sale (finance must not book it as lost revenue: the raw state says so).
+    "paidByJoomRefund": OrderStatus.CANCELLED,
+    # Refunded to the buyer at the merchant's cost: the sale is undone.
+    "refunded": OrderStatus.CANCELLED,
+    # The buyer has decided to return the item.
+    "returnInitiated": OrderStatus.RETURN_REQUESTED,
+    # The item is back with the merchant: for stock and money it is returned, whatever is decided next.
+    "returnArrived": OrderStatus.RETURNED,
+    # The merchant accepted the return.
+    "returnCompleted": OrderStatus.RETURNED,
+    # The merchant refused the return: the sale stands.
+    "returnDeclined": OrderStatus.COMPLETED,
+    # The return never arrived in time: the sale stands.
+    "returnExpired": OrderStatus.COMPLETED,
+}
+# Assumption: the store object is undocumented; Joom sells into the EU in euros, so a store that
+# reports no region or currency is taken to be an EU store in EUR.
+DEFAULT_STORE_REGION = "EU"
+DEFAULT_STORE_CURRENCY = "EUR"
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """An RFC 3339 time with a zone (Joom writes UTC) -> aware UTC datetime."""
+    if value is None or value == "":
+        raise BadPayload(f"{field} is missing")
+    if not isinstance(value, str):
+        raise BadPayload(f"{field} is {value!r}, expected an RFC 3339 time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadPayload(f"{field} is {value!r}, expected an RFC 3339 time") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise BadPayload(f"{field} is {value!r}, a time without a zone")
+    return moment.astimezone(UTC)
+
+
+def _amount(obj: dict[str, Any], field: str) -> Decimal:
+    value = obj.get(field)
+    if value is None or value == "":
+        raise BadPayload(f"{field} is missing")
+    # Joom sends amounts as strings ("29.99"); a JSON number is read through its shortest repr.
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadPayload(f"{field} is {value!r}, expected a decimal string")
+    try:
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadPayload(f"{field} is {value!r}, expected a decimal string") from None
+    if not amount.is_finite() or amount < 0:
+        raise BadPayload(f"{field} is {value!r}, expected a non-negative amount")
+    return amount
+
+
+def _text(obj: dict[str, Any], field: str) -> str:
+    value = obj.get(field)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise BadPayload(f"{field} is {type(value).__name__}, expected text")
+    return str(value)
+
+
+def _object(obj: dict[str, Any], field: str, *, required: bool) -> dict[str, Any] | None:
+    value = obj.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise BadPayload(f"{field} is missing or not an object")
+    return value
+
+
+def _address(raw: dict[str, Any] | None) -> Address | None:
+    if raw is None:
+        return None
+    # streetAddress1/2 per the Order object; older copies of the docs name a single "street".
+    street = " ".join(p for p in (_text(raw, "streetAddress1") or _text(raw, "street"),
+                                  _text(raw, "streetAddress2")) if p)
+    city_line = " ".join(p for p in (_text(raw, "zipCode"), _text(raw, "city")) if p)
+    return Address(
+        name=_text(raw, "name"), phone=_text(raw, "phoneNumber"), country=_text(raw, "country"),
+        state=_text(raw, "state"), city=_text(raw, "city"), postcode=_text(raw, "zipCode"), line1=street,
+        full_address=", ".join(p for p in (street, city_line, _text(raw, "state"), _text(raw, "country")) if p),
+    )
+
+
+def order_from_payload(raw: Any) -> OrderSnapshot:
+    """One order of GET /api/v3/orders/multi (or /orders?id=) -> OrderSnapshot. One order is one variant line."""
+    if not isinstance(raw, dict):
+        raise BadPayload("order is not a JSON object")
+    order_id = raw.get("id")
+    if not isinstance(order_id, str) or not order_id:
+        raise BadPayload("id is missing")
+    status_text = raw.get("status")
+    if not isinstance(status_text, str) or status_text not in STATUS:
+        raise BadPayload(f"unknown status {status_text!r}")
+    currency = raw.get("currency")
+    if not isinstance(currency, str) or not currency:
+        raise BadPayload("currency is missing")
+    quantity = raw.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise BadPayload(f"quantity is {quantity!r}, expected an integer")
+    if quantity < 1:
+        raise BadPayload(f"quantity is {quantity}, expected at least 1")
+    created = parse_time(raw.get("orderTimestamp"), "orderTimestamp")
+    updated = parse_time(raw.get("updateTimestamp"), "updateTimestamp")
+    price = _object(raw, "priceInfo", required=True)
+    product = _object(raw, "product", required=True)
+    assert price is not None and product is not None
+    order_price = _amount(price, "orderPrice")
+    unit_price = _amount(price, "unitPrice")
+    product_id = _text(product, "id")
+    if not product_id:
+        raise BadPayload("product.id is missing")
+    variant = _object(product, "variant", required=False) or {}
+    address_raw = _object(raw, "shippingAddress", required=False)
+    variant_title = " / ".join(p for p in (_text(variant, "color"), _text(variant, "size")) if p)
+    try:
+        unit = Money(unit_price, currency)
+        line = OrderLine(
+            # One order is one variant line, so the order id names the line too.
+            platform_line_id=order_id,
+            sku=_text(variant, "sku") or _text(product, "sku"),
+            platform_item_id=product_id,
+            platform_variant_id=_text(variant, "id"),
+            title=_text(product, "name"),
+            variant_title=variant_title,
+            quantity=quantity,
+            unit_price=unit,
+            paid_unit_price=unit,
+        )
+        return OrderSnapshot(
+            platform_order_id=order_id,
+            platform_status=status_text,
+            status=STATUS[status_text],
+            created_at=created,
+            updated_at=updated,
+            # priceInfo.orderPrice: the order's price (goods and shipping) as the merchant sells it; the
+            # VAT Joom collects and the buyer's total (buyerGmv) stay in the raw payload.
+            total=Money(order_price, currency),
+            buyer=Buyer(platform_buyer_id=_text(raw, "customerId"), username="",
+                        email=_text(address_raw, "email") if address_raw else ""),
+            address=_address(address_raw),
+            lines=(line,),
+            raw=raw,
+            payload_hash=fingerprint(raw),
+            # Joom lists an order only once it is paid and approved: the order time is the payment time.
+            paid_at=created,
+        )
+    except DomainError as exc:  # a currency that is not ISO 4217
+        raise BadPayload(str(exc)) from exc
+
+
+def store_from_payload(raw: Any) -> RemoteStore:
+    """One store of GET /api/v3/stores (assumed shape) -> RemoteStore; status and figures kept as sent."""
+    if not isinstance(raw, dict):
+        raise BadPayload("store is not a JSON object")
+    store_id = raw.get("id")
+    if not isinstance(store_id, str) or not store_id:
+        raise BadPayload("store id is missing")
+    return RemoteStore(
+        external_id=store_id,
+        name=_text(raw, "name") or store_id,
+        region=(_text(raw, "region") or DEFAULT_STORE_REGION).upper(),
+        currency=(_text(raw, "currency") or DEFAULT_STORE_CURRENCY).upper(),
+        status=_text(raw, "status"),
+        details={k: v for k, v in raw.items() if k not in {"id", "name", "status"}},
+    )

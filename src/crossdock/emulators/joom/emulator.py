@@ -1,0 +1,182 @@
+"""JoomEmulator: the Python handle on an emulated Joom for Merchants API (state, clock, faults, ASGI app)."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from crossdock.emulators.joom.app import CallRecord, create_app
+from crossdock.emulators.joom.auth import AuthState
+from crossdock.emulators.joom.limits import RateLimiter
+from crossdock.emulators.joom.world import World, new_now
+from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.ports.clock import Clock, SystemClock
+
+DEFAULT_ACCOUNT = "default"
+
+
+class JoomEmulator:
+    """An in-memory Joom for Merchants API (v2 OAuth, v3 orders and stores) for one app.
+
+    Accounts are Joom merchant accounts: one authorization covers every store the merchant owns.
+    Every notion of "now" (token expiry, quotas, order times) comes from the injected clock, so tests
+    move time instead of sleeping. Python calls and HTTP requests share one lock.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        clock: Clock | None = None,
+        seed: int = 0,
+        redirect_uri: str = "",
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uri = redirect_uri     # the app's registered redirect, used when a consent names none
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.world = World(seed)
+        self.auth = AuthState()
+        self.limiter = RateLimiter()
+        self.calls: list[CallRecord] = []
+        self._failures: list[int] = []
+        self.app: Starlette = create_app(self)
+
+    # ---- time and transport ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return new_now(self.clock.now())
+
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
+        return ASGISyncTransport(self.app)
+
+    # ---- token lifetimes ------------------------------------------------------------------
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        return self.auth.access_token_ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.access_token_ttl = value
+
+    @property
+    def refresh_token_ttl(self) -> timedelta:
+        return self.auth.refresh_token_ttl
+
+    @refresh_token_ttl.setter
+    def refresh_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.refresh_token_ttl = value
+
+    # ---- the world ------------------------------------------------------------------------
+
+    def add_store(self, external_id: str, region: str = "EU", name: str | None = None,
+                  account: str | None = None) -> None:
+        """A store of merchant `account` (created on first mention); region "EU" or a buyer country code."""
+        with self.lock:
+            self.world.add_store(external_id, region, name, account or DEFAULT_ACCOUNT, int(self.now().timestamp()))
+
+    def merchant_user_id(self, account: str | None = None) -> str:
+        """The merchant_user_id Joom reports for `account` (what Crossdock keeps as the account's external id)."""
+        with self.lock:
+            return self.world.merchant(account or DEFAULT_ACCOUNT).merchant_user_id
+
+    def generate_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        """Create `count` orders with orderTimestamp spread over [start, end], advanced to the clock's now.
+
+        Deterministic for a given seed and sequence of calls. States due after now are kept and played
+        by `tick()` once the clock has passed them. Returns the order ids, oldest first.
+        """
+        with self.lock:
+            return self.world.generate_orders(external_id, count, start, end, self.now())
+
+    def tick(self) -> tuple[int, int]:
+        """Advance the world to the clock's now: a few new orders per store and every due state change.
+
+        Changes are stamped with now as updateTimestamp. Returns (orders created, orders updated).
+        """
+        with self.lock:
+            return self.world.tick(self.now())
+
+    def orders(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: order id -> the order as orders/multi returns it."""
+        with self.lock:
+            store = self.world.store(external_id)
+            return {order_id: order.payload() for order_id, order in store.orders.items()}
+
+    def set_order_status(self, external_id: str, order_id: str, status: str) -> None:
+        with self.lock:
+            self.world.set_status(external_id, order_id, status, self.now())
+
+    def insert_raw_order(self, external_id: str, payload: dict[str, Any]) -> str:
+        """Store a payload as-is; listed by its updateTimestamp (now when unreadable) and returned verbatim.
+
+        Returns the id it is listed under: str(payload["id"]) when present (replacing an order of that
+        id), else a new one.
+        """
+        with self.lock:
+            return self.world.insert_raw(external_id, payload, self.now())
+
+    # ---- authorization --------------------------------------------------------------------
+
+    def authorize(self, account: str | None = None, redirect_uri: str = "") -> str:
+        """What the merchant's consent produces: a fresh single-use code, valid 5 minutes."""
+        with self.lock:
+            merchant = self.world.merchant(account or DEFAULT_ACCOUNT)
+            return self.auth.issue_code(merchant.key, self.now(), redirect_uri)
+
+    def expire_access_tokens(self, account: str | None = None) -> None:
+        with self.lock:
+            self.auth.expire_access_tokens(account or DEFAULT_ACCOUNT, self.now())
+
+    # ---- faults and limits ----------------------------------------------------------------
+
+    def set_rate_limit(self, requests_per_second: float, burst: int) -> None:
+        """One quota for every endpoint group, per merchant, on the emulator clock; buckets start full."""
+        with self.lock:
+            self.limiter.configure(requests_per_second, burst)
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answer the next n API calls with `status` and Joom's error body."""
+        with self.lock:
+            self._failures.extend([status] * n)
+
+    def take_injected_failure(self) -> int | None:
+        with self.lock:
+            return self._failures.pop(0) if self._failures else None
+
+    # ---- snapshots (so a restarted demo finds the same stores, orders and tokens) ----------
+
+    def save(self, path: Path) -> None:
+        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
+        with self.lock:
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+
+    def restore(self, path: Path) -> bool:
+        """Load a snapshot written by `save`; False when there is none."""
+        if not path.exists():
+            return False
+        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
+        state = pickle.loads(path.read_bytes())
+        with self.lock:
+            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
+        return True
+
+    def record(self, call: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(call)

@@ -1,0 +1,59 @@
+"""Request quotas of the emulated Joom API: token buckets per (merchant, endpoint group) on the emulator clock."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+# "Request rate limits": orders/multi allows 50 requests a minute; other endpoints 2000 a minute
+# (both from secondary copies of the v3 docs). A minute's worth may be spent at once (assumption).
+ORDERS_MULTI_GROUP = "orders/multi"
+DEFAULT_GROUP = "default"
+DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
+    ORDERS_MULTI_GROUP: (50 / 60, 50),
+    DEFAULT_GROUP: (2000 / 60, 2000),
+}
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    capacity: int
+    tokens: float
+    updated: datetime
+
+    def take(self, now: datetime) -> float:
+        """Spend a token and return 0, or return the seconds until one will be there."""
+        elapsed = max((now - self.updated).total_seconds(), 0.0)
+        self.tokens = min(float(self.capacity), self.tokens + elapsed * self.rate)
+        self.updated = max(now, self.updated)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class RateLimiter:
+    """A merchant's first call in a group finds its bucket full."""
+
+    def __init__(self) -> None:
+        self._limits = dict(DEFAULT_LIMITS)
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def configure(self, rate: float, burst: int) -> None:
+        """One limit for every endpoint group; resets every bucket to full."""
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self._limits = {group: (rate, burst) for group in DEFAULT_LIMITS}
+        self._buckets = {}
+
+    def wait(self, merchant: str, group: str, now: datetime) -> int:
+        """0 when the call may go ahead; else whole seconds to wait (the Retry-After value)."""
+        key = (merchant, group if group in self._limits else DEFAULT_GROUP)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            rate, burst = self._limits[key[1]]
+            bucket = self._buckets[key] = _Bucket(rate, burst, float(burst), now)
+        seconds = bucket.take(now)
+        return 0 if seconds == 0 else max(1, math.ceil(seconds))
