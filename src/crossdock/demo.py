@@ -98,7 +98,85 @@ SHOPEE = DemoPlatform(
     min_calls=lambda n: _pages_and_batches(n, 100, 50),
 )
 
-PLATFORMS: list[DemoPlatform] = [SHOPEE]
+# --- accounts that own many stores ----------------------------------------------------------------
+
+def _connect_account(app: App, platform: str, stores: tuple[DemoStore, ...], code: Callable[[str], str],
+                     external_id: Callable[[str], str]) -> list[int]:
+    """Authorize each demo account once (again only if its tokens stopped working) and add its stores."""
+    views = {v.external_id: v for v in app.stores.list() if v.platform == platform}
+    ids: list[int] = []
+    for account in dict.fromkeys(s.account for s in stores):
+        mine = [views.get(s.external_id) for s in stores if s.account == account]
+        if all(v is not None and v.has_credentials and v.health != "auth_failed" for v in mine):
+            ids += [v.id for v in mine if v is not None]
+            continue
+        found = app.stores.connect_account(platform, code(account), account=account, external_id=external_id(account))
+        ids += [s.id for s in found]
+    return ids
+
+
+def _seed_account_store(emu: Any, store: DemoStore, orders: int, start: datetime, end: datetime) -> None:
+    emu.add_store(store.external_id, store.region, store.name, account=store.account)
+    emu.generate_orders(store.external_id, orders, start, end)
+
+
+# --- Joom ------------------------------------------------------------------------------------------
+
+JOOM_CLIENT_ID = "crossdock-demo-joom-client"
+JOOM_CLIENT_SECRET = "crossdock-demo-joom-secret-for-the-local-emulator"  # the emulator's, not a real secret
+
+
+def _joom_make(clock: Clock) -> Any:
+    from crossdock.emulators.joom import JoomEmulator
+
+    return JoomEmulator(JOOM_CLIENT_ID, JOOM_CLIENT_SECRET, clock, seed=2026)
+
+
+JOOM_STORES = tuple(DemoStore(f"64f1c2a0b3d4e5f6a7b8c9{i:02d}", "EU", "EUR", name, "Lumi EU (Joom)")
+                    for i, name in enumerate(["Lumi Home", "Lumi Kitchen", "Lumi Garden", "Lumi Kids"], start=1))
+
+JOOM = DemoPlatform(
+    code="joom", port_offset=4,
+    stores=JOOM_STORES,
+    make=_joom_make,
+    settings=lambda url: {"base_url": url, "client_id": JOOM_CLIENT_ID, "client_secret": JOOM_CLIENT_SECRET},
+    seed=_seed_account_store,
+    connect=lambda app, emu: _connect_account(app, "joom", JOOM_STORES, emu.authorize, emu.merchant_user_id),
+    min_calls=lambda n: max(1, math.ceil(n / 500)),   # orders/multi carries whole orders, 500 a page
+)
+
+# --- TikTok Shop -----------------------------------------------------------------------------------
+
+TIKTOK_APP_KEY = "6crossdockdemo"
+TIKTOK_APP_SECRET = "crossdock-demo-tiktok-secret-for-the-local-emulator"  # the emulator's, not a real secret
+
+TIKTOK_STORES = (
+    DemoStore("7494000000000101", "MY", "MYR", "Lumi Home MY (TikTok)", "Lumi SEA (TikTok)"),
+    DemoStore("7494000000000102", "TH", "THB", "Lumi Home TH (TikTok)", "Lumi SEA (TikTok)"),
+    DemoStore("7494000000000103", "PH", "PHP", "Lumi Home PH (TikTok)", "Lumi SEA (TikTok)"),
+    DemoStore("7494000000000201", "GB", "GBP", "Lumi Home UK (TikTok)", "Lumi UK (TikTok)"),
+)
+
+
+def _tiktok_make(clock: Clock) -> Any:
+    from crossdock.emulators.tiktok import TikTokEmulator
+
+    return TikTokEmulator(TIKTOK_APP_KEY, TIKTOK_APP_SECRET, clock, seed=2026)
+
+
+TIKTOK = DemoPlatform(
+    code="tiktok", port_offset=3,
+    stores=TIKTOK_STORES,
+    make=_tiktok_make,
+    # The emulator serves the auth host's paths on the same port.
+    settings=lambda url: {"base_url": url, "auth_base_url": url, "app_key": TIKTOK_APP_KEY,
+                          "app_secret": TIKTOK_APP_SECRET},
+    seed=_seed_account_store,
+    connect=lambda app, emu: _connect_account(app, "tiktok", TIKTOK_STORES, emu.authorize, lambda _: ""),
+    min_calls=lambda n: 1 + max(1, math.ceil(n / 100)),   # authorized shops (cipher), then search pages of 100
+)
+
+PLATFORMS: list[DemoPlatform] = [SHOPEE, TIKTOK, JOOM]
 
 
 # --- the world -------------------------------------------------------------------------------------

@@ -69,13 +69,15 @@ def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
 
         pending = httpx.get(f"{base}/api/orders", params={"status": "pending_review"}).json()
         assert pending["items"], "the demo world should have orders waiting for review"
-        assert all(o["status"] == "pending_review" and o["platform"] == "shopee" for o in pending["items"])
+        assert all(o["status"] == "pending_review" for o in pending["items"])
         stores = httpx.get(f"{base}/api/stores").json()
         assert {s["platform"] for s in stores} == {p.code for p in PLATFORMS}
         assert len(stores) == sum(len(p.stores) for p in PLATFORMS)
         assert all(s["health"] == "ok" and s["orders"] > 0 for s in stores), stores
         runs = httpx.get(f"{base}/api/sync/runs").json()
-        assert runs and all(r["state"] == "succeeded" for r in runs)
+        # scheduled pulls may still be running; none may have failed
+        assert runs and not [(r["store_id"], r["error"]) for r in runs if r["state"] == "failed"]
+        assert all(r["state"] == "succeeded" for r in runs if r["trigger"] == "demo")
         # the emulator really is a separate HTTP server the connector talked to
         assert httpx.get(f"http://127.0.0.1:{emu_port}/_emulator/shops").status_code == 200
         # secrets never reach the log

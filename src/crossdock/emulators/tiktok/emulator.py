@@ -1,0 +1,211 @@
+"""TikTokEmulator: the Python handle on an emulated TikTok Shop Partner API (state, clock, faults, pushes, ASGI)."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.emulators.tiktok.app import CallRecord, create_app
+from crossdock.emulators.tiktok.auth import AuthState
+from crossdock.emulators.tiktok.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
+from crossdock.emulators.tiktok.push import PushSender, order_status_body
+from crossdock.emulators.tiktok.world import Order, World
+from crossdock.ports.clock import Clock, SystemClock
+
+# Assumption: where the seller lands after consenting; TikTok takes it from the app's Partner Center page.
+DEFAULT_REDIRECT_URL = "http://127.0.0.1:8000/api/auth/tiktok/callback"
+
+
+class TikTokEmulator:
+    """An in-memory TikTok Shop (Partner API 202309 and the auth host) for one app.
+
+    Every "now" comes from the injected clock, so tests move time instead of sleeping. Python calls and
+    HTTP requests share one lock; webhooks are posted after the lock is released, because the receiver
+    may call back into the emulator to read the order.
+    """
+
+    def __init__(self, app_key: str, app_secret: str, clock: Clock | None = None, seed: int = 0) -> None:
+        self.app_key = app_key
+        self.app_secret = app_secret
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.redirect_url = DEFAULT_REDIRECT_URL
+        self.lock = threading.RLock()
+        self.world = World(seed)
+        self.auth = AuthState()
+        self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
+        self.calls: list[CallRecord] = []
+        self.pusher: PushSender | None = None
+        self._failures: list[int] = []
+        self._notifications = random.Random(f"{seed}:notifications")
+        self.app: Starlette = create_app(self)
+
+    # ---- time and transport ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)
+
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for a sync `httpx.Client` serving both hosts (API and auth) from this emulator."""
+        return ASGISyncTransport(self.app)
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        return self.auth.access_token_ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.access_token_ttl = value
+
+    @property
+    def refresh_token_ttl(self) -> timedelta:
+        return self.auth.refresh_token_ttl
+
+    @refresh_token_ttl.setter
+    def refresh_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.refresh_token_ttl = value
+
+    # ---- the world ------------------------------------------------------------------------
+
+    def add_store(self, external_id: str, region: str, name: str | None = None, account: str | None = None) -> None:
+        """A shop of seller `account` (default: a seller of its own, named after the shop)."""
+        with self.lock:
+            self.world.add_shop(str(external_id), region, name, account)
+
+    def shop_cipher(self, external_id: str) -> str:
+        with self.lock:
+            return self.world.shop(str(external_id)).cipher
+
+    def account_of(self, external_id: str) -> str:
+        with self.lock:
+            return self.world.shop(str(external_id)).account
+
+    def generate_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        """`count` orders created over [start, end] (not after now), their lives played up to now.
+
+        Deterministic for a seed and a sequence of calls. Steps that fall after now wait for `tick()`.
+        This back-fills history, so it sends no webhooks: TikTok would have sent them when it happened.
+        """
+        with self.lock:
+            return self.world.generate_orders(str(external_id), count, start, end, self.now())
+
+    def tick(self) -> tuple[int, int]:
+        """Advance the world to now: every due status change (stamped now), a few new orders per shop,
+        and the webhook retries that have come due. Returns (orders created, orders updated)."""
+        with self.lock:
+            created, updated, changed = self.world.tick(self.now())
+        self._push(changed)
+        if self.pusher is not None:
+            self.pusher.retry_due(self.now())
+        return created, updated
+
+    def orders(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: order id -> the order exactly as Get Order List / Get Order Detail return it."""
+        with self.lock:
+            shop = self.world.shop(str(external_id))
+            return {order_id: order.payload() for order_id, order in shop.orders.items()}
+
+    def set_order_status(self, external_id: str, order_id: str, status: str) -> None:
+        with self.lock:
+            self.world.set_status(str(external_id), order_id, status, self.now())
+        self._push([(str(external_id), order_id)])
+
+    def insert_raw_order(self, external_id: str, payload: dict[str, Any]) -> str:
+        """Store a payload as-is, replacing any order with its id; listed by its create/update times (now
+        when absent) and returned verbatim. Returns the id it is kept under."""
+        with self.lock:
+            order_id = self.world.insert_raw(str(external_id), payload, self.now())
+        self._push([(str(external_id), order_id)])
+        return order_id
+
+    # ---- authorization --------------------------------------------------------------------
+
+    def authorize(self, account: str) -> str:
+        """What the seller's consent produces: a single-use auth code, valid 30 minutes."""
+        with self.lock:
+            self.world.seller(account)
+            return self.auth.issue_code(account, self.now())
+
+    def expire_access_tokens(self, account: str) -> None:
+        with self.lock:
+            self.auth.expire_access_tokens(account, self.now())
+
+    def revoke(self, account: str) -> None:
+        with self.lock:
+            self.auth.revoke(account)
+
+    # ---- faults and limits ----------------------------------------------------------------
+
+    def set_rate_limit(self, per_second: float, burst: int) -> None:
+        """Per (API, shop) token bucket on the emulator clock; every bucket starts full again."""
+        with self.lock:
+            self.limiter.configure(per_second, burst)
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answer the next n calls (either host) with `status`: 429 as throttling, else an internal error."""
+        with self.lock:
+            self._failures.extend([status] * n)
+
+    def take_injected_failure(self) -> int | None:
+        with self.lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def record(self, call: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    # ---- webhooks -------------------------------------------------------------------------
+
+    def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        """From now on, post an order status change webhook (type 1) to `url` for every order that changes."""
+        if self.pusher is not None:
+            self.pusher.close()
+        self.pusher = PushSender(self.app_key, self.app_secret, url, transport)
+
+    def _push(self, keys: list[tuple[str, str]]) -> None:
+        if self.pusher is None:
+            return
+        for shop_id, order_id in keys:
+            with self.lock:
+                order = self.world.shop(shop_id).orders.get(order_id)
+                if order is None:
+                    continue
+                now = int(self.now().timestamp())
+                notification_id = "".join(self._notifications.choice("0123456789") for _ in range(19))
+                on_hold = order.is_on_hold_order if isinstance(order, Order) else order.body.get("is_on_hold_order")
+                body = order_status_body(notification_id, shop_id, order_id, order.status, bool(on_hold),
+                                         order.update_time, now)
+            self.pusher.send(body, self.now())
+
+    # ---- snapshots ------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the world and the issued tokens to `path` (atomically); not the webhook subscription."""
+        with self.lock:
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth,
+                                 "notifications": self._notifications.getstate()})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+
+    def restore(self, path: Path) -> bool:
+        """Load a snapshot written by `save`; False when there is none."""
+        if not path.exists():
+            return False
+        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
+        state = pickle.loads(path.read_bytes())
+        with self.lock:
+            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
+            self._notifications.setstate(state["notifications"])
+        return True

@@ -1,0 +1,107 @@
+"""The TikTok Shop harness for the conformance suite: one seller account whose shops are found, not added."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from crossdock.emulators.tiktok import TikTokEmulator
+from tests.contract.harness import Harness
+
+# Statuses from which an order can still move on to IN_TRANSIT in our machine.
+_OPEN = ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION", "PARTIALLY_SHIPPING")
+
+
+class TikTokHarness(Harness):
+    platform = "tiktok"
+    page_size = 100      # Get Order List page_size at most 100
+    detail_batch = 50    # Get Order Detail ids at most 50
+    pushes = True
+    APP_KEY = "6d2f0kq8vb3na"
+    APP_SECRET = "tts-secret-test-6f1c0e9a2b7d4c3e8a5f"
+    SELLER = "crossdock-seller"
+
+    def make_transport(self) -> httpx.BaseTransport:
+        self.emu = TikTokEmulator(self.APP_KEY, self.APP_SECRET, clock=self.clock, seed=7)
+        self.emu.set_rate_limit(1000, 1000)   # tests that want throttling lower it themselves
+        # The real refresh-token lifetime is undocumented; the suite's dead-refresh test needs it dead
+        # after 31 days, so this seller's refresh tokens live 30.
+        self.emu.refresh_token_ttl = timedelta(days=30)
+        return self.emu.transport()
+
+    def connector_settings(self) -> dict[str, Any]:
+        # Both hosts reach the one emulator through the transport; the auth URL must not contain "test"
+        # (the wrong-secret test reverses the first such setting, which must be app_secret).
+        return {"base_url": "https://open-api.tiktokglobalshop.test", "app_key": self.APP_KEY,
+                "app_secret": self.APP_SECRET, "auth_base_url": "https://auth.tiktok-shops.local"}
+
+    def connect_store(self, region: str = "SG") -> tuple[int, str]:
+        # TikTok authorizes the seller, not the shop: consent once, then the shop is discovered.
+        external_id = str(next(self._ids))
+        self.create_shop(external_id, region)
+        stores = self.app.stores.connect_account(self.platform, self.consent_code(external_id), account=self.SELLER)
+        store = next(s for s in stores if s.external_id == external_id)
+        return store.id, external_id
+
+    def create_shop(self, external_id: str, region: str) -> None:
+        self.emu.add_store(external_id, region, account=self.SELLER)
+
+    def consent_code(self, external_id: str) -> str:
+        return self.emu.authorize(self.emu.account_of(external_id))
+
+    def seed_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        ids = self.emu.generate_orders(external_id, count, start, end)
+        # Orders still open first: tests that move "the first order" to IN_TRANSIT need one that can move.
+        truth = self.emu.orders(external_id)
+        return sorted(ids, key=lambda i: truth[i]["status"] not in _OPEN)
+
+    def truth(self, external_id: str) -> dict[str, dict[str, Any]]:
+        return self.emu.orders(external_id)
+
+    def truth_total(self, payload: dict[str, Any]) -> Decimal:
+        return Decimal(payload["payment"]["total_amount"])
+
+    def truth_status(self, payload: dict[str, Any]) -> str:
+        return str(payload["status"])
+
+    def set_status(self, external_id: str, order_id: str, platform_status: str) -> None:
+        self.emu.set_order_status(external_id, order_id, platform_status)
+
+    def shipped_status(self) -> str:
+        return "IN_TRANSIT"
+
+    def put_raw(self, external_id: str, payload: dict[str, Any]) -> None:
+        self.emu.insert_raw_order(external_id, payload)
+
+    def malformed(self, external_id: str, base: dict[str, Any]) -> dict[str, Any]:
+        return dict(base, id="576999000000BADBAD", status="TELEPORTED", update_time=int(self.clock.now().timestamp()))
+
+    def older_copy(self, payload: dict[str, Any], status: str, seconds_earlier: int) -> dict[str, Any]:
+        return dict(payload, status=status, update_time=int(payload["update_time"]) - seconds_earlier)
+
+    def expire_access(self, external_id: str) -> None:
+        self.emu.expire_access_tokens(self.emu.account_of(external_id))
+
+    def fail_next(self, n: int, status: int) -> None:
+        self.emu.fail_next(n, status)
+
+    def rate_limit(self, per_second: float, burst: int) -> None:
+        self.emu.set_rate_limit(per_second, burst)
+
+    def api_calls(self) -> int:
+        return len(self.emu.calls)
+
+    def expected_calls(self, orders: int) -> int:
+        # Get Authorized Shops once per pull (for the shop_cipher), then Get Order List pages of 100 that
+        # carry whole orders: no detail calls. An empty window still costs one list call.
+        return 1 + max(1, math.ceil(orders / self.page_size))
+
+    def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
+        self.emu.subscribe_pushes(url, transport)
+
+
+HARNESS = TikTokHarness
