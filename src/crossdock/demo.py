@@ -69,14 +69,19 @@ def _shopee_seed(emu: Any, store: DemoStore, orders: int, start: datetime, end: 
 
 
 def _shopee_connect(app: App, emu: Any) -> list[int]:
+    return _connect_per_store(app, "shopee", SHOPEE.stores, lambda ext: str(emu.authorize(int(ext))))
+
+
+def _connect_per_store(app: App, platform: str, stores: tuple[DemoStore, ...], code: Callable[[str], str]) -> list[int]:
+    """Add each store and authorize it with its own consent code unless its tokens still work."""
+    known = {v.external_id: v for v in app.stores.list() if v.platform == platform}
     ids = []
-    known = {v.external_id: v for v in app.stores.list() if v.platform == "shopee"}
-    for s in SHOPEE.stores:
-        store = app.stores.add(AddStore(platform="shopee", external_id=s.external_id, name=s.name,
+    for s in stores:
+        store = app.stores.add(AddStore(platform=platform, external_id=s.external_id, name=s.name,
                                         region=s.region, currency=s.currency, account=s.account))
         view = known.get(s.external_id)
         if view is None or not view.has_credentials or view.health == "auth_failed":
-            app.stores.authorize(store.id, emu.authorize(int(s.external_id)))
+            app.stores.authorize(store.id, code(s.external_id))
         ids.append(store.id)
     return ids
 
@@ -176,7 +181,37 @@ TIKTOK = DemoPlatform(
     min_calls=lambda n: 1 + max(1, math.ceil(n / 100)),   # authorized shops (cipher), then search pages of 100
 )
 
-PLATFORMS: list[DemoPlatform] = [SHOPEE, TIKTOK, JOOM]
+# --- Lazada ----------------------------------------------------------------------------------------
+
+LAZADA_APP_KEY = "120001"
+LAZADA_APP_SECRET = "crossdock-demo-lazada-secret-for-the-local-emulator"  # the emulator's, not a real secret
+LAZADA_COUNTRIES = ("SG", "MY", "TH", "PH", "VN", "ID")
+
+LAZADA_STORES = tuple(
+    DemoStore(f"1000{i:05d}", region, currency, f"Lumi Home {region} (Lazada)", "lumi.cb@example.com")
+    for i, (region, currency) in enumerate([("SG", "SGD"), ("MY", "MYR"), ("TH", "THB"), ("PH", "PHP")], start=1))
+
+
+def _lazada_make(clock: Clock) -> Any:
+    from crossdock.emulators.lazada import LazadaEmulator
+
+    return LazadaEmulator(LAZADA_APP_KEY, LAZADA_APP_SECRET, clock, seed=2026)
+
+
+LAZADA = DemoPlatform(
+    code="lazada", port_offset=2,
+    stores=LAZADA_STORES,
+    make=_lazada_make,
+    # One loopback port for every country: the emulator tells them apart by path prefix (by Host on the real hosts).
+    settings=lambda url: {"app_key": LAZADA_APP_KEY, "app_secret": LAZADA_APP_SECRET,
+                          "base_urls": {c: f"{url}/{c.lower()}/rest" for c in LAZADA_COUNTRIES},
+                          "auth_url": f"{url}/auth/rest"},
+    seed=_seed_account_store,
+    connect=lambda app, emu: _connect_per_store(app, "lazada", LAZADA_STORES, emu.authorize),
+    min_calls=lambda n: _pages_and_batches(n, 100, 50),   # /orders/get pages of 100, /orders/items/get by 50
+)
+
+PLATFORMS: list[DemoPlatform] = [SHOPEE, LAZADA, TIKTOK, JOOM]
 
 
 # --- the world -------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""Lazada Open Platform connector: one store = one seller in one venture (SG, MY, TH, PH, VN, ID)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+from crossdock.connectors._kit.errors import Fatal
+from crossdock.connectors._kit.http import HttpApi
+from crossdock.connectors._kit.ratelimit import TokenBucket
+from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
+from crossdock.connectors.lazada.adapter import LazadaAuthorizer, LazadaOrders
+from crossdock.connectors.lazada.client import LazadaClient
+from crossdock.connectors.lazada.webhooks import LazadaPushes
+from crossdock.ports.marketplace import CallStats, Capability, StoreLink
+
+# Each venture has its own API host (the API reference's endpoint list); authorization is central.
+VENTURE_URLS: dict[str, str] = {
+    "SG": "https://api.lazada.sg/rest",
+    "MY": "https://api.lazada.com.my/rest",
+    "TH": "https://api.lazada.co.th/rest",
+    "PH": "https://api.lazada.com.ph/rest",
+    "VN": "https://api.lazada.vn/rest",
+    "ID": "https://api.lazada.co.id/rest",
+}
+AUTH_URL = "https://auth.lazada.com/rest"
+
+
+class LazadaSettings(BaseModel):
+    """The seller's Lazada app (Open Platform console -> App Management): app key and secret, and the hosts."""
+
+    app_key: str
+    app_secret: SecretStr
+    # venture (store region) -> API base URL; override to reach an emulator or a proxy.
+    base_urls: dict[str, str] = Field(default_factory=lambda: dict(VENTURE_URLS))
+    auth_url: str = AUTH_URL
+    # Lazada caps calls per API but publishes no figures; stay well under what a test app tolerates.
+    requests_per_second: float = 10.0
+    burst: int = 20
+
+
+def _client(settings: LazadaSettings, ctx: ConnectorContext, stats: CallStats, link: StoreLink | None) -> LazadaClient:
+    auth_api = HttpApi(settings.auth_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport)
+    api = None
+    if link is not None:
+        venture = link.region.upper()
+        base_url = settings.base_urls.get(venture)
+        if base_url is None:
+            raise Fatal(f"no Lazada API host for region {link.region!r}: set base_urls.{venture} "
+                        f"(known: {', '.join(sorted(settings.base_urls))})")
+        api = HttpApi(base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport,
+                      limiter=TokenBucket(settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep))
+    return LazadaClient(auth_api, app_key=settings.app_key, app_secret=settings.app_secret, clock=ctx.clock,
+                        api=api, tokens=link.tokens if link else None)
+
+
+def _orders(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) -> LazadaOrders:
+    return LazadaOrders(_client(settings, ctx, link.stats, link), link.region.upper())
+
+
+def _authorizer(settings: LazadaSettings, ctx: ConnectorContext) -> LazadaAuthorizer:
+    return LazadaAuthorizer(_client(settings, ctx, CallStats(), None))
+
+
+def _pushes(settings: LazadaSettings) -> LazadaPushes:
+    return LazadaPushes(settings.app_key, settings.app_secret)
+
+
+CONNECTOR = ConnectorSpec(
+    code="lazada",
+    name="Lazada",
+    capabilities=frozenset({Capability.ORDERS}),
+    settings=LazadaSettings,
+    orders=_orders,
+    authorizer=_authorizer,
+    tokens_per="store",
+    pushes=_pushes,
+)

@@ -1,0 +1,250 @@
+"""Pure mapping from Lazada orders (GetOrders order + its GetMultipleOrderItems items) to domain snapshots; raises
+BadPayload with the reason.
+
+Lazada has no order status: "each item in the order has a separate status". The order's status in our machine
+is derived from its items (see `derive_status`), and `platform_status` keeps the item status that decided it;
+the items' own statuses stay in the raw payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from crossdock.connectors._kit.errors import BadPayload
+from crossdock.domain.errors import DomainError
+from crossdock.domain.money import Money
+from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
+from crossdock.domain.orders.status import RANK, OrderStatus
+from crossdock.payloads import fingerprint
+
+# The key under which the order's items ride along with the order in a stored payload.
+ITEMS_KEY = "order_items"
+
+# Item statuses (GetOrders status filter, error 6, fulfilment guides) -> our machine.
+STATUS: dict[str, OrderStatus] = {
+    "unpaid": OrderStatus.AWAITING_PAYMENT,
+    "pending": OrderStatus.PENDING_REVIEW,              # paid (or COD): the seller has to pack it
+    "repacked": OrderStatus.PENDING_REVIEW,             # package undone: to be packed again
+    "topack": OrderStatus.PENDING_REVIEW,
+    "packed": OrderStatus.LABEL_CREATED,                # package, tracking number and carrier assigned
+    "toship": OrderStatus.LABEL_CREATED,
+    "ready_to_ship": OrderStatus.LABEL_CREATED,         # waiting for the carrier's pick-up
+    "ready_to_ship_pending": OrderStatus.LABEL_CREATED,
+    "shipping": OrderStatus.SHIPPED,
+    "shipped": OrderStatus.SHIPPED,
+    "failed_delivery": OrderStatus.SHIPPED,             # still with the carrier: re-delivered or shipped back
+    "delivered": OrderStatus.DELIVERED,
+    "canceled": OrderStatus.CANCELLED,
+    "failed": OrderStatus.CANCELLED,                    # legacy: the order failed and was closed
+    "lost": OrderStatus.CANCELLED,                      # lost or damaged by the carrier: closed, never completed
+    "lost_by_3pl": OrderStatus.CANCELLED,
+    "damaged_by_3pl": OrderStatus.CANCELLED,
+    "shipped_back": OrderStatus.RETURN_REQUESTED,       # undeliverable parcel on its way back to the seller
+    "shipped_back_failed": OrderStatus.RETURN_REQUESTED,
+    "shipped_back_success": OrderStatus.RETURNED,
+    "returned": OrderStatus.RETURNED,
+    "package_scrapped": OrderStatus.RETURNED,           # the returning parcel was scrapped: closed
+}
+
+# address_shipping.country is a name; our Address wants ISO 3166-1 alpha-2.
+_COUNTRIES = {"singapore": "SG", "malaysia": "MY", "thailand": "TH", "philippines": "PH", "vietnam": "VN",
+              "viet nam": "VN", "indonesia": "ID"}
+
+
+def derive_status(item_statuses: Sequence[str], need_cancel_confirm: bool = False) -> tuple[OrderStatus, str]:
+    """An order's status from its items' statuses -> (our status, the item status that decided it).
+
+    - Items closed without fulfilment (cancelled, lost) drop out while other items remain: a partly cancelled
+      order goes on with the rest. When every item is closed so, the order is cancelled.
+    - A remaining item on its way back (shipped_back) makes the order a return request.
+    - Otherwise the least advanced remaining item on the main road decides (an order is shipped once all its
+      items are); when only returned items remain, the order is returned.
+    - A buyer's cancellation the seller must answer (need_cancel_confirm) before shipping is a cancel request.
+    Unknown item statuses raise BadPayload.
+    """
+    if not item_statuses:
+        raise BadPayload("the order has no items")
+    mapped: list[tuple[str, OrderStatus]] = []
+    for text in item_statuses:
+        if text not in STATUS:
+            raise BadPayload(f"unknown item status {text!r}")
+        mapped.append((text, STATUS[text]))
+    live = [pair for pair in mapped if pair[1] is not OrderStatus.CANCELLED]
+    if not live:
+        return OrderStatus.CANCELLED, mapped[0][0]
+    returning = [pair for pair in live if pair[1] is OrderStatus.RETURN_REQUESTED]
+    main = [pair for pair in live if pair[1] in RANK]
+    if returning:
+        text, status = returning[0]
+    elif main:
+        text, status = min(main, key=lambda pair: RANK[pair[1]])
+    else:
+        text, status = live[0]
+    if need_cancel_confirm and status in RANK and RANK[status] < RANK[OrderStatus.SHIPPED]:
+        status = OrderStatus.CANCEL_REQUESTED
+    return status, text
+
+
+def _str(obj: dict[str, Any], field: str) -> str:
+    value = obj.get(field)
+    return "" if value is None else str(value)
+
+
+def _flag(obj: dict[str, Any], field: str) -> bool:
+    # Documented as Boolean, sent as the string "true" in the samples.
+    value = obj.get(field)
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _decimal(value: Any, field: str, *, required: bool = True) -> Decimal:
+    # Lazada writes amounts as strings ("106.00"); numbers are accepted, floats through their shortest text.
+    if value is None or value == "":
+        if required:
+            raise BadPayload(f"{field} is missing")
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadPayload(f"{field} is {value!r}, expected an amount")
+    try:
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadPayload(f"{field} is {value!r}, expected an amount") from None
+    if not amount.is_finite():
+        raise BadPayload(f"{field} is {value!r}, expected an amount")
+    return amount
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """Order times: ISO 8601 with offset ("2018-02-09T22:44:30+08:00") or the older "2014-10-15 18:36:05 +0800"."""
+    if value is None or value == "":
+        raise BadPayload(f"{field} is missing")
+    if not isinstance(value, str):
+        raise BadPayload(f"{field} is {value!r}, expected an ISO 8601 time")
+    text = value.strip()
+    for parse in (datetime.fromisoformat, lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M:%S %z")):
+        try:
+            moment = parse(text)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            raise BadPayload(f"{field} is {value!r}, a time without an offset")
+        return moment.astimezone(UTC)
+    raise BadPayload(f"{field} is {value!r}, expected an ISO 8601 time")
+
+
+def _millis(value: Any, field: str) -> datetime | None:
+    # Item times are epoch milliseconds in strings ("1413786247000").
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip().isdigit():
+        raise BadPayload(f"{field} is {value!r}, expected epoch milliseconds")
+    try:
+        return datetime.fromtimestamp(int(str(value).strip()) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadPayload(f"{field} is {value!r}, out of range") from None
+
+
+def _address(raw: Any, region: str) -> Address | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadPayload("address_shipping is not an object")
+    name = " ".join(p for p in (_str(raw, "first_name"), _str(raw, "last_name")) if p)
+    country_text = _str(raw, "country").strip()
+    country = _COUNTRIES.get(country_text.lower(), country_text.upper() if len(country_text) == 2 else region)
+    city = _str(raw, "city") or _str(raw, "address4")
+    # address1 detailed address, address3 state, address4 city, address5 third level (Get order guide).
+    parts = [_str(raw, "address1"), _str(raw, "address2"), _str(raw, "address5"), city, _str(raw, "address3"),
+             _str(raw, "post_code"), country_text]
+    return Address(
+        name=name, phone=_str(raw, "phone"), country=country, state=_str(raw, "address3"), city=city,
+        district=_str(raw, "addressDsitrict") or _str(raw, "address5"), postcode=_str(raw, "post_code"),
+        line1=_str(raw, "address1"), full_address=", ".join(dict.fromkeys(p for p in parts if p)),
+    )
+
+
+def _line(raw: dict[str, Any], index: int, currency: str) -> OrderLine:
+    where = f"order_items[{index}]"
+    line_id = _str(raw, "order_item_id")
+    if not line_id:
+        raise BadPayload(f"{where}.order_item_id is missing")
+    price = _decimal(raw.get("item_price"), f"{where}.item_price")
+    paid = raw.get("paid_price")
+    return OrderLine(
+        platform_line_id=line_id,
+        sku=_str(raw, "sku"),
+        platform_item_id=_str(raw, "product_id"),
+        platform_variant_id=_str(raw, "sku_id"),
+        title=_str(raw, "name"),
+        variant_title=_str(raw, "variation"),
+        # "lazada does not count the number of items in the order, but rather responds to the order items as
+        # separate objects": every order item is one unit.
+        quantity=1,
+        unit_price=Money(price, currency),
+        paid_unit_price=Money(price if paid in (None, "") else _decimal(paid, f"{where}.paid_price"), currency),
+    )
+
+
+def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
+    """A GetOrders order carrying its GetMultipleOrderItems items under "order_items" -> OrderSnapshot.
+
+    `region` (the store's venture) stands in for an address country Lazada writes in a form we do not know.
+    """
+    if not isinstance(raw, dict):
+        raise BadPayload("order is not a JSON object")
+    order_id = _str(raw, "order_id")
+    if not order_id:
+        raise BadPayload("order_id is missing")
+    items = raw.get(ITEMS_KEY)
+    if not isinstance(items, list) or not items:
+        raise BadPayload("the order has no items (GetMultipleOrderItems returned none)")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise BadPayload(f"order_items[{index}] is not an object")
+        if _str(item, "order_id") not in ("", order_id):
+            raise BadPayload(f"order_items[{index}] belongs to order {_str(item, 'order_id')}, not {order_id}")
+        if not _str(item, "status"):
+            raise BadPayload(f"order_items[{index}].status is missing")
+    status, platform_status = derive_status([_str(i, "status") for i in items], _flag(raw, "need_cancel_confirm"))
+    currencies = {_str(i, "currency") for i in items}
+    if len(currencies) != 1 or "" in currencies:
+        raise BadPayload(f"order items do not agree on one currency: {sorted(currencies)}")
+    currency = currencies.pop()
+    try:
+        created = parse_time(raw.get("created_at"), "created_at")
+        updated = parse_time(raw.get("updated_at"), "updated_at")
+        item_times = [_millis(i.get("updated_at"), f"order_items[{n}].updated_at") for n, i in enumerate(items)]
+        # An item can change before its order's stamp does; the latest of them is when the order last changed.
+        updated = max([updated, *(t for t in item_times if t is not None)])
+        # Get order guide: "buyer paid price = price - voucher + shipping_fee".
+        total = (_decimal(raw.get("price"), "price") - _decimal(raw.get("voucher"), "voucher", required=False)
+                 + _decimal(raw.get("shipping_fee"), "shipping_fee", required=False))
+        lines = tuple(_line(item, n, currency) for n, item in enumerate(items))
+        paid_times = (_millis(i.get("payment_time"), f"order_items[{n}].payment_time") for n, i in enumerate(items))
+        paid = [t for t in paid_times if t is not None]
+        live = [i for i in items if STATUS[_str(i, "status")] is not OrderStatus.CANCELLED] or items
+        slas = [parse_time(i["sla_time_stamp"], "sla_time_stamp") for i in live if i.get("sla_time_stamp")]
+        first = items[0]
+        return OrderSnapshot(
+            platform_order_id=order_id,
+            platform_status=platform_status,
+            status=status,
+            created_at=created,
+            updated_at=updated,
+            total=Money(total, currency),
+            buyer=Buyer(platform_buyer_id=_str(first, "buyer_id"),
+                        username=" ".join(p for p in (_str(raw, "customer_first_name"),
+                                                      _str(raw, "customer_last_name")) if p)),
+            address=_address(raw.get("address_shipping"), region),
+            lines=lines,
+            raw=raw,
+            payload_hash=fingerprint(raw),
+            paid_at=min(paid) if paid else None,
+            ship_by=min(slas) if slas else None,
+            buyer_note=_str(raw, "buyer_note"),
+            cod=_str(raw, "payment_method").upper() == "COD",
+        )
+    except DomainError as exc:  # a currency that is not ISO 4217, a time out of range
+        raise BadPayload(str(exc)) from exc

@@ -1,0 +1,200 @@
+"""LazadaEmulator: the Python handle on an emulated Lazada Open Platform (state, clock, faults, pushes, ASGI app)."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from crossdock.emulators.lazada.app import CallRecord, create_app
+from crossdock.emulators.lazada.auth import AuthState
+from crossdock.emulators.lazada.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
+from crossdock.emulators.lazada.push import PushSender, trade_order_body
+from crossdock.emulators.lazada.regions import VENTURES
+from crossdock.emulators.lazada.world import Change, World, new_now
+from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.ports.clock import Clock, SystemClock
+
+
+class LazadaEmulator:
+    """An in-memory Lazada Open Platform for one app (app_key + app_secret), serving all six ventures.
+
+    A store is a seller in one venture (external_id = seller_id, region = SG, MY, TH, PH, VN or ID); sellers
+    added under the same `account` share one authorization, as a cross-border seller's do. Every "now" comes
+    from the injected clock. Python calls and HTTP requests share one lock; pushes are sent outside it.
+    """
+
+    def __init__(self, app_key: str, app_secret: str, clock: Clock | None = None, seed: int = 0) -> None:
+        self.app_key = app_key
+        self.app_secret = app_secret
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.world = World(seed)
+        self.auth = AuthState()
+        self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
+        self.calls: list[CallRecord] = []
+        self._failures: list[int] = []
+        self.pusher: PushSender | None = None
+        self.app: Starlette = create_app(self)
+
+    # ---- time and transport ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return new_now(self.clock.now())
+
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for a sync `httpx.Client` that serves every Lazada host from this emulator in-process."""
+        return ASGISyncTransport(self.app)
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        return self.auth.access_token_ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.access_token_ttl = value
+
+    @property
+    def refresh_token_ttl(self) -> timedelta:
+        return self.auth.refresh_token_ttl
+
+    @refresh_token_ttl.setter
+    def refresh_token_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.refresh_token_ttl = value
+
+    # ---- the world ------------------------------------------------------------------------
+
+    def add_store(self, external_id: str, region: str, name: str | None = None, account: str | None = None) -> None:
+        """A seller (seller_id = external_id) in venture `region`; `account` is the seller-center login owning it
+        (default: one of its own)."""
+        with self.lock:
+            login = account or f"seller{external_id}@example.com"
+            seller = self.world.add_seller(str(external_id), region, name, login)
+            try:
+                self.auth.add_seller(seller.account, seller.venture.code, seller.seller_id, seller.user_id)
+            except ValueError:
+                del self.world.sellers[seller.seller_id]
+                raise
+
+    def generate_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        """`count` orders created over [start, end] (capped at now), advanced along their life cycle to now.
+
+        Deterministic for a seed and sequence of calls. Steps that fall after now are played by `tick()`.
+        Back-filled orders are not pushed: they stand for history, not for changes happening now.
+        """
+        with self.lock:
+            return self.world.generate_orders(str(external_id), count, start, end, self.now())
+
+    def tick(self) -> tuple[int, int]:
+        """Advance the world to now: every due status change and a few new orders per seller, stamped now, then
+        the pushes they cause and any push retries that are due. Returns (orders created, orders updated)."""
+        with self.lock:
+            created, updated, changes = self.world.tick(self.now())
+        self._push(changes)
+        if self.pusher is not None:
+            self.pusher.retry_due(self.now())
+        return created, updated
+
+    def orders(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: order_id -> the order as GetOrders returns it, with its items under "order_items"."""
+        with self.lock:
+            seller = self.world.seller(str(external_id))
+            return {order_id: order.payload() for order_id, order in seller.orders.items()}
+
+    def set_order_status(self, external_id: str, order_id: str, status: str) -> None:
+        """Move the order's items (those still taking part; all of them when none is) to item status `status`."""
+        with self.lock:
+            changes = self.world.set_status(str(external_id), order_id, status, self.now())
+        self._push(changes)
+
+    def insert_raw_order(self, external_id: str, payload: dict[str, Any]) -> str:
+        """Store a payload as-is (order fields plus "order_items"); listed by its created_at/updated_at (now when
+        absent or unreadable) and served verbatim. Returns the order id it is listed under."""
+        with self.lock:
+            return self.world.insert_raw(str(external_id), payload, self.now())
+
+    # ---- authorization --------------------------------------------------------------------
+
+    def authorize(self, external_id: str) -> str:
+        """What the seller's consent produces on the redirect: a fresh single-use code, valid 30 minutes, for the
+        account that owns the seller."""
+        with self.lock:
+            seller = self.world.seller(str(external_id))
+            return self.auth.issue_code(seller.account, self.now())
+
+    def expire_access_tokens(self, external_id: str) -> None:
+        with self.lock:
+            seller = self.world.seller(str(external_id))
+            self.auth.expire_access_tokens(seller.account, self.now())
+
+    # ---- faults and limits ----------------------------------------------------------------
+
+    def set_rate_limit(self, per_second: float, burst: int) -> None:
+        """Per (app, API) token bucket on the emulator clock; resets every bucket to full."""
+        with self.lock:
+            self.limiter.configure(per_second, burst)
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answer the next n API calls with HTTP `status` and a Lazada error body."""
+        with self.lock:
+            self._failures.extend([status] * n)
+
+    def take_injected_failure(self) -> int | None:
+        with self.lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def record(self, call: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    # ---- push mechanism -------------------------------------------------------------------
+
+    def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        """From now on, post a trade order message to `url` for every order line whose status changes."""
+        with self.lock:
+            if self.pusher is not None:
+                self.pusher.close()
+            self.pusher = PushSender(self.app_key, self.app_secret, url, transport)
+
+    def _push(self, changes: list[Change]) -> None:
+        # Sent outside the lock: the receiver may call back into the emulator to read the order.
+        pusher = self.pusher
+        if pusher is None:
+            return
+        now = self.now()
+        for change in changes:
+            with self.lock:
+                site = self.world.seller(change.seller_id).venture.site
+            pusher.send(trade_order_body(change, site, now), now)
+
+    # ---- snapshots ------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the world and the issued tokens to `path` (atomically); not the push subscription."""
+        with self.lock:
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+
+    def restore(self, path: Path) -> bool:
+        """Load a snapshot written by `save`; False when there is none."""
+        if not path.exists():
+            return False
+        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
+        state = pickle.loads(path.read_bytes())
+        with self.lock:
+            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
+        return True
+
+
+__all__ = ["VENTURES", "LazadaEmulator"]
