@@ -40,7 +40,7 @@ def main() -> None:
     clock = ManualClock(START)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        world = DemoWorld(home, orders_per_store=args.orders, days=60, clock=clock)
+        world = DemoWorld(home, orders_per_store=args.orders, days=30, clock=clock, live=False)
         world.build()
         settings = Settings(database_url=f"sqlite:///{home / 'crossdock.db'}", home=home,
                             secret_key=SecretStr(Fernet.generate_key().decode()),

@@ -49,6 +49,9 @@ class DemoPlatform:
     connect: Callable[[App, Any], list[int]]             # add + authorize in Crossdock; store ids
     min_calls: Callable[[int], int]                      # fewest API calls to pull n orders of one store
     orders_scale: float = 1.0                            # platforms with per-order item calls get fewer orders
+    # The live demo may run an emulator faster than the platform's documented limits (a person is waiting);
+    # the benchmark never does: it keeps the real limits on a virtual clock.
+    live_limits: Callable[[Any], None] | None = None
 
 
 # --- Shopee ----------------------------------------------------------------------------------------
@@ -211,7 +214,39 @@ LAZADA = DemoPlatform(
     min_calls=lambda n: _pages_and_batches(n, 100, 50),   # /orders/get pages of 100, /orders/items/get by 50
 )
 
-PLATFORMS: list[DemoPlatform] = [SHOPEE, LAZADA, TIKTOK, JOOM]
+# --- Amazon ----------------------------------------------------------------------------------------
+
+AMAZON_CLIENT_ID = "amzn1.application-oa2-client.crossdockdemo"
+AMAZON_CLIENT_SECRET = "crossdock-demo-amazon-secret-for-the-local-emulator"  # the emulator's, not a real secret
+AMAZON_SELLER = "A2LUMIEUDEMO01"
+AMAZON_STORES = tuple(
+    DemoStore(f"{AMAZON_SELLER}:{marketplace}", region, currency, f"Lumi Home {region} (Amazon)", "Lumi EU (Amazon)")
+    for region, currency, marketplace in [("DE", "EUR", "A1PA6795UKMFR9"), ("FR", "EUR", "A13V1IB3VIYZZH"),
+                                          ("IT", "EUR", "APJ6JRA9NG5V4"), ("ES", "EUR", "A1RKKUPIHCS9HS"),
+                                          ("GB", "GBP", "A1F83G8C2ARO7P")])
+
+
+def _amazon_make(clock: Clock) -> Any:
+    from crossdock.emulators.amazon import AmazonEmulator
+
+    return AmazonEmulator(AMAZON_CLIENT_ID, AMAZON_CLIENT_SECRET, clock=clock, seed=2026)
+
+
+AMAZON = DemoPlatform(
+    code="amazon", port_offset=1,
+    stores=AMAZON_STORES,
+    make=_amazon_make,
+    settings=lambda url: {"base_url": url, "lwa_url": f"{url}/auth/o2/token", "client_id": AMAZON_CLIENT_ID,
+                          "client_secret": AMAZON_CLIENT_SECRET},
+    seed=_seed_account_store,
+    connect=lambda app, emu: _connect_account(app, "amazon", AMAZON_STORES, emu.authorize, emu.seller_id),
+    # LWA refresh + one Restricted Data Token, getOrders pages of 100, then getOrderItems for every order.
+    min_calls=lambda n: 2 + max(1, math.ceil(n / 100)) + n,
+    orders_scale=0.2,
+    live_limits=lambda emu: emu.set_rate_limit(50.0, 100),
+)
+
+PLATFORMS: list[DemoPlatform] = [SHOPEE, AMAZON, LAZADA, TIKTOK, JOOM]
 
 
 # --- the world -------------------------------------------------------------------------------------
@@ -251,12 +286,16 @@ class DemoWorld:
     home: Path
     base_port: int = BASE_PORT
     orders_per_store: int = 1500
-    days: int = 60
+    days: int = 30
     clock: Clock = field(default_factory=SystemClock)
     platforms: list[DemoPlatform] = field(default_factory=lambda: list(PLATFORMS))
+    live: bool = True
 
     def __post_init__(self) -> None:
         self.emulators: dict[str, Any] = {p.code: p.make(self.clock) for p in self.platforms}
+        for p in self.platforms:
+            if self.live and p.live_limits is not None:
+                p.live_limits(self.emulators[p.code])
         self._servers: list[uvicorn.Server] = []
         self._stop = threading.Event()
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, Registry
 from crossdock.domain.stores.model import Store
 from crossdock.ports.clock import Clock
@@ -36,6 +37,7 @@ class Connectors:
         self._sleep = sleep
         self._transports = dict(transports or {})
         self._parsed: dict[str, BaseModel] = {}
+        self._buckets: dict[str, BucketPool] = {}
 
     def settings(self, platform: str) -> BaseModel:
         if platform not in self._parsed:
@@ -51,7 +53,9 @@ class Connectors:
         return self._parsed[platform]
 
     def _context(self, platform: str) -> ConnectorContext:
-        return ConnectorContext(clock=self._clock, sleep=self._sleep, transport=self._transports.get(platform))
+        pool = self._buckets.setdefault(platform, BucketPool(self._clock, self._sleep))
+        return ConnectorContext(clock=self._clock, sleep=self._sleep, transport=self._transports.get(platform),
+                                buckets=pool)
 
     def order_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> OrderSource:
         spec = self.registry.get(store.platform)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from crossdock.ports.clock import Clock
 
@@ -29,6 +30,25 @@ class TokenBucket:
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return waited
-                need = (1 - self._tokens) / self.rate
+                # Clocks count whole microseconds: round up, or a sub-microsecond wait would never move
+                # the clock and the loop would spin.
+                need = math.ceil((1 - self._tokens) / self.rate * 1_000_000) / 1_000_000
             self._sleep(need)
             waited += need
+
+
+class BucketPool:
+    """Buckets shared by every client of one platform in this process, keyed by what the platform meters
+    (Amazon: seller and operation). Two stores of one seller then wait on the same usage plan, as they must."""
+
+    def __init__(self, clock: Clock, sleep: Callable[[float], None]) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._buckets: dict[Hashable, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, rate: float, burst: int) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(rate, burst, self._clock, self._sleep)
+            return bucket

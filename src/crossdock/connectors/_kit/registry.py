@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
+from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import (
     AccountLink,
@@ -32,6 +33,7 @@ class ConnectorContext:
     clock: Clock
     sleep: Callable[[float], None]
     transport: httpx.BaseTransport | None = None
+    buckets: BucketPool | None = None   # rate-limit buckets shared across this platform's clients
 
 
 @dataclass(frozen=True)

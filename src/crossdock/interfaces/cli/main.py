@@ -338,7 +338,7 @@ def quarantine_list(store: Annotated[int | None, typer.Option("--store")] = None
 
 @app.command()
 def demo(orders: Annotated[int, typer.Option(help="orders per demo store")] = 1500,
-         days: Annotated[int, typer.Option(help="days of history")] = 60) -> None:
+         days: Annotated[int, typer.Option(help="days of history")] = 30) -> None:
     """Build the demo world (Shopee stores in six regions, thousands of orders) and sync it."""
     from crossdock.interfaces.cli.serve import run_demo_sync
 

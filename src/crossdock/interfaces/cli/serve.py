@@ -58,7 +58,7 @@ def run_demo_sync(orders: int, days: int) -> None:
 def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_orders: int = 1500) -> None:
     world = None
     if demo:
-        app, world = _start_demo(demo_orders, 60)
+        app, world = _start_demo(demo_orders, 30)
         world.keep_alive()
         interval = 30.0
     else:

@@ -1,0 +1,292 @@
+"""Amazon Selling Partner API on the wire: LWA tokens, Restricted Data Tokens, usage plans, errors -> _kit errors.
+
+Each method names the operation it implements (developer-docs.amazon.com/sp-api; the models in
+amzn/selling-partner-api-models). Calls carry the LWA access token, or an RDT for restricted data, in
+`x-amz-access-token`; AWS SigV4 signing is no longer required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from crossdock.connectors._kit.errors import AuthExpired, AuthFailed, Fatal, Retryable
+from crossdock.connectors._kit.http import HttpApi
+from crossdock.connectors._kit.ratelimit import TokenBucket
+from crossdock.ports.clock import Clock
+from crossdock.ports.marketplace import TokenSet, TokenStore
+
+# Usage plans (rate per second, burst) from each operation's reference page; the client waits on them so the
+# platform rarely has to answer 429. A rate the platform reports in x-amzn-RateLimit-Limit replaces the default.
+USAGE_PLANS: dict[str, tuple[float, int]] = {
+    "getOrders": (0.0167, 20),
+    "getOrder": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "createRestrictedDataToken": (1.0, 10),
+    "getMarketplaceParticipations": (0.016, 15),
+}
+# PII the order sync needs, and the restricted resources one RDT covers for it (Tokens API use case guide).
+ORDER_DATA_ELEMENTS = ["buyerInfo", "shippingAddress"]
+RESTRICTED_RESOURCES = [
+    {"method": "GET", "path": "/orders/v0/orders", "dataElements": ORDER_DATA_ELEMENTS},
+    {"method": "GET", "path": "/orders/v0/orders/{orderId}", "dataElements": ORDER_DATA_ELEMENTS},
+]
+# "The selling partner must re-authorize your public application every 365 days."
+AUTHORIZATION_LIFETIME = timedelta(days=365)
+# Renew a token a little before it lapses, so a long pull does not meet the deadline mid-page.
+_EARLY_RENEWAL = timedelta(minutes=5)
+# Waiting one token's refill after a 429 lands a hair early on a rounding clock: add a little.
+_THROTTLE_MARGIN = 0.05
+# LWA errors that no retry can fix: the seller or the app must act.
+_LWA_AUTH_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope",
+                              "access_denied"})
+USER_AGENT = "Crossdock/0.1 (Language=Python)"
+
+
+def amz_time(moment: datetime) -> str:
+    """ISO 8601 as the Orders API takes it: UTC, whole seconds (rounded down), Z."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _errors(body: Any) -> tuple[str, str, str]:
+    """The first entry of an SP-API error list: (code, message, details)."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    return str(first.get("code") or ""), str(first.get("message") or ""), str(first.get("details") or "")
+
+
+class AmazonClient:
+    def __init__(
+        self,
+        api: HttpApi,
+        *,
+        client_id: str,
+        client_secret: SecretStr,
+        lwa_url: str,
+        clock: Clock,
+        sleep: Callable[[float], None],
+        tokens: TokenStore | None = None,
+        redirect_uri: str = "",
+        renew_first: bool = False,
+        buckets: Mapping[str, TokenBucket] | None = None,
+    ) -> None:
+        self._api = api
+        self._client_id = client_id
+        self._secret = client_secret
+        self._lwa_url = lwa_url
+        self._clock = clock
+        self._tokens = tokens
+        self._redirect_uri = redirect_uri
+        # Usage plans are per seller: clients of one seller's marketplaces pass the same shared buckets.
+        self._buckets = dict(buckets) if buckets is not None else {
+            op: TokenBucket(rate, burst, clock, sleep) for op, (rate, burst) in USAGE_PLANS.items()}
+        self._cached: TokenSet | None = None
+        self._rdt: tuple[str, datetime] | None = None
+        # A pull starts with a fresh access token: a rotated or revoked client secret (Amazon makes apps
+        # rotate it) or a lapsed authorization shows up at once as an auth failure, for one LWA call.
+        self._renew_due = renew_first
+
+    # --- Login with Amazon ---------------------------------------------------------------------
+
+    def _lwa(self, form: dict[str, str]) -> dict[str, Any]:
+        form = {**form, "client_id": self._client_id, "client_secret": self._secret.get_secret_value()}
+
+        def build() -> httpx.Request:
+            return self._api.http.build_request("POST", self._lwa_url, data=form,
+                                                headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+        return self._api.call(build, self._parse_lwa)
+
+    @staticmethod
+    def _parse_lwa(response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise Retryable(f"Login with Amazon answered HTTP {response.status_code} without JSON") from None
+        if not isinstance(body, dict):
+            raise Retryable("Login with Amazon answered with a JSON body that is not an object")
+        if response.is_success and body.get("access_token"):
+            return body
+        error, description = str(body.get("error") or ""), str(body.get("error_description") or "")
+        detail = f"Login with Amazon refused: {error or 'HTTP ' + str(response.status_code)}: {description}"
+        if response.status_code == 429:
+            raise Retryable(detail, throttled=True)
+        if error in _LWA_AUTH_ERRORS:
+            raise AuthFailed(detail)
+        raise Fatal(detail, code=error)
+
+    def _token_set(self, body: dict[str, Any], *, refresh_fallback: SecretStr | None = None,
+                   authorized_until: datetime | None = None) -> TokenSet:
+        try:
+            now = self._clock.now()
+            given = body.get("refresh_token")
+            if given:
+                refresh = SecretStr(str(given))
+            elif refresh_fallback is not None:
+                refresh = refresh_fallback
+            else:
+                raise KeyError("refresh_token")
+            return TokenSet(
+                access_token=SecretStr(str(body["access_token"])),
+                refresh_token=refresh,
+                access_expires_at=now + timedelta(seconds=int(body["expires_in"])),
+                # LWA does not say; the authorization behind the refresh token lasts 365 days from consent.
+                refresh_expires_at=authorized_until or now + AUTHORIZATION_LIFETIME,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Fatal(f"Login with Amazon token answer lacks a field: {exc}") from exc
+
+    def exchange_code(self, code: str) -> TokenSet:
+        """Website authorization workflow: POST /auth/o2/token, grant_type=authorization_code (spapi_oauth_code)."""
+        form = {"grant_type": "authorization_code", "code": code}
+        if self._redirect_uri:
+            form["redirect_uri"] = self._redirect_uri
+        return self._token_set(self._lwa(form))
+
+    def refresh_access_token(self, refresh_token: SecretStr, authorized_until: datetime | None = None) -> TokenSet:
+        """Connect to the SP-API, step 1: POST /auth/o2/token, grant_type=refresh_token.
+
+        Refreshing does not extend the authorization: `authorized_until` is carried over as given."""
+        body = self._lwa({"grant_type": "refresh_token", "refresh_token": refresh_token.get_secret_value()})
+        return self._token_set(body, refresh_fallback=refresh_token, authorized_until=authorized_until)
+
+    # --- tokens --------------------------------------------------------------------------------
+
+    def _access_token(self) -> str:
+        if self._cached is None:
+            if self._tokens is None:
+                raise Fatal("this client has no token store")
+            self._cached = self._tokens.load()
+            if self._cached is None:
+                raise AuthFailed("the Amazon account has no tokens: authorize it first")
+        if self._renew_due or self._cached.access_expires_at - _EARLY_RENEWAL <= self._clock.now():
+            self._renew()
+        assert self._cached is not None
+        return self._cached.access_token.get_secret_value()
+
+    def _renew(self) -> None:
+        assert self._tokens is not None and self._cached is not None
+        fresh = self.refresh_access_token(self._cached.refresh_token, self._cached.refresh_expires_at)
+        if fresh.refresh_token.get_secret_value() != self._cached.refresh_token.get_secret_value():
+            # LWA refresh tokens are reusable and normally come back unchanged; a new one is kept at once.
+            # An access token alone is not worth a write: every pull starts by renewing it anyway.
+            self._tokens.save(fresh)
+        self._cached, self._renew_due, self._rdt = fresh, False, None
+        self._api.stats.token_refreshes += 1
+
+    def _restricted_token(self) -> str:
+        if self._rdt is None or self._rdt[1] - _EARLY_RENEWAL <= self._clock.now():
+            answer = self.create_restricted_data_token(RESTRICTED_RESOURCES)
+            try:
+                token, expires_in = str(answer["restrictedDataToken"]), int(answer["expiresIn"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise Fatal(f"createRestrictedDataToken answer lacks a field: {exc}") from exc
+            self._rdt = (token, self._clock.now() + timedelta(seconds=expires_in))
+        return self._rdt[0]
+
+    # --- the SP-API ----------------------------------------------------------------------------
+
+    def _call(self, operation: str, method: str, path: str, *, params: dict[str, str | int] | None = None,
+              body: Any = None, restricted: bool = False) -> dict[str, Any]:
+        try:
+            return self._send(operation, method, path, params, body, restricted)
+        except AuthExpired:
+            # Expired early or revoked: a new access token (and RDT) once; refused again, the seller must act.
+            if restricted:
+                self._rdt = None
+            else:
+                self._renew_due = True
+            try:
+                return self._send(operation, method, path, params, body, restricted)
+            except AuthExpired as exc:
+                raise AuthFailed(str(exc)) from exc
+
+    def _send(self, operation: str, method: str, path: str, params: dict[str, str | int] | None, body: Any,
+              restricted: bool) -> dict[str, Any]:
+        token = self._restricted_token() if restricted else self._access_token()
+        bucket = self._buckets[operation]
+
+        def build() -> httpx.Request:
+            self._api.stats.throttle_wait_seconds += bucket.acquire()
+            headers = {"x-amz-access-token": token, "User-Agent": USER_AGENT, "Accept": "application/json"}
+            return self._api.http.build_request(method, path, params=params, json=body, headers=headers)
+
+        return self._api.call(build, lambda response: self._parse(operation, response))
+
+    def _parse(self, operation: str, response: httpx.Response) -> dict[str, Any]:
+        bucket = self._buckets[operation]
+        limit = response.headers.get("x-amzn-RateLimit-Limit")
+        try:
+            # "The x-amzn-RateLimit-Limit response header returns the usage plan rate limits that were applied."
+            if limit and float(limit) > 0:
+                bucket.rate = float(limit)
+        except ValueError:
+            pass
+        try:
+            body = response.json()
+        except ValueError:
+            raise Retryable(f"{operation} answered HTTP {response.status_code} without JSON") from None
+        if response.is_success:
+            if not isinstance(body, dict):
+                raise Retryable(f"{operation} answered with a JSON body that is not an object")
+            return body
+        code, message, details = _errors(body)
+        detail = f"{operation}: HTTP {response.status_code} {code}: {message} {details}".strip()
+        if response.status_code == 429 or code == "QuotaExceeded":
+            # Amazon sends no Retry-After; one token of the operation's bucket is the wait.
+            raise Retryable(detail, retry_after=1.0 / bucket.rate + _THROTTLE_MARGIN, throttled=True)
+        if response.status_code in (401, 403) and code in ("Unauthorized", "InvalidToken", "ExpiredToken", ""):
+            raise AuthExpired(detail)
+        raise Fatal(detail, code=code)
+
+    def create_restricted_data_token(self, resources: list[dict[str, Any]]) -> dict[str, Any]:
+        """Tokens API createRestrictedDataToken: POST /tokens/2021-03-01/restrictedDataToken."""
+        return self._call("createRestrictedDataToken", "POST", "/tokens/2021-03-01/restrictedDataToken",
+                          body={"restrictedResources": resources})
+
+    def get_marketplace_participations(self) -> list[Any]:
+        """Sellers API getMarketplaceParticipations: GET /sellers/v1/marketplaceParticipations."""
+        payload = self._call("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations"
+                             ).get("payload")
+        if not isinstance(payload, list):
+            raise Retryable("getMarketplaceParticipations answered without a payload list")
+        return payload
+
+    def get_orders(self, marketplace_id: str, *, time_field: str = "LastUpdated", after: datetime | None = None,
+                   before: datetime | None = None, next_token: str = "", page_size: int = 100) -> dict[str, Any]:
+        """Orders v0 getOrders: GET /orders/v0/orders, with an RDT so buyer and address come inline."""
+        params: dict[str, str | int] = {"MarketplaceIds": marketplace_id}
+        if next_token:
+            # "If NextToken is present, that will be used to retrieve the orders instead of other criteria."
+            params["NextToken"] = next_token
+        else:
+            if after is None:
+                raise Fatal("getOrders needs CreatedAfter or LastUpdatedAfter")
+            params[f"{time_field}After"] = amz_time(after)
+            if before is not None:
+                params[f"{time_field}Before"] = amz_time(before)
+            params["MaxResultsPerPage"] = page_size
+        return self._payload("getOrders", self._call("getOrders", "GET", "/orders/v0/orders", params=params,
+                                                     restricted=True))
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        """Orders v0 getOrder: GET /orders/v0/orders/{orderId}, with an RDT."""
+        return self._payload("getOrder", self._call("getOrder", "GET", f"/orders/v0/orders/{order_id}",
+                                                    restricted=True))
+
+    def get_order_items(self, order_id: str, next_token: str = "") -> dict[str, Any]:
+        """Orders v0 getOrderItems: GET /orders/v0/orders/{orderId}/orderItems."""
+        params: dict[str, str | int] = {"NextToken": next_token} if next_token else {}
+        return self._payload("getOrderItems", self._call("getOrderItems", "GET",
+                                                         f"/orders/v0/orders/{order_id}/orderItems", params=params))
+
+    @staticmethod
+    def _payload(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        payload = body.get("payload")
+        if not isinstance(payload, dict):
+            raise Retryable(f"{operation} answered without a payload object")
+        return payload

@@ -1,0 +1,246 @@
+"""AmazonEmulator: the Python handle on an emulated Selling Partner API (EU endpoint) for one application.
+
+A store is a seller's marketplace: its external id is "<selling_partner_id>:<marketplaceId>", e.g.
+"A2Q8ZKX9LT3CDE:A1PA6795UKMFR9". `add_store` creates the seller on first use and adds the marketplace
+participation; one consent (`authorize(seller_id)`) covers every marketplace of the seller.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from crossdock.emulators.amazon.app import ORDER_ITEMS_PAGE_SIZE, CallRecord, create_app
+from crossdock.emulators.amazon.auth import AuthState
+from crossdock.emulators.amazon.limits import RateLimiter
+from crossdock.emulators.amazon.marketplaces import BY_ID, by_region
+from crossdock.emulators.amazon.notifications import Delivery, Subscription, order_change
+from crossdock.emulators.amazon.world import Change, World
+from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.ports.clock import Clock, SystemClock
+
+DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c"
+
+
+class AmazonEmulator:
+    """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, ORDER_CHANGE notifications.
+
+    Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
+    the injected clock, so tests move time instead of sleeping. Python calls and HTTP requests share one
+    lock, so the emulator may be driven from several threads.
+    """
+
+    def __init__(self, client_id: str, client_secret: str, application_id: str = DEFAULT_APPLICATION_ID,
+                 clock: Clock | None = None, seed: int = 0, redirect_uri: str = "") -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.application_id = application_id
+        self.redirect_uri = redirect_uri
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.world = World(seed)
+        self.auth = AuthState()
+        self.limiter = RateLimiter()
+        self.order_items_page_size = ORDER_ITEMS_PAGE_SIZE
+        self.calls: list[CallRecord] = []
+        self._failures: list[int] = []
+        self.subscription: Subscription | None = None
+        self.app: Starlette = create_app(self)
+
+    # ---- time and transport ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        moment = self.clock.now()
+        if moment.tzinfo is None:
+            raise ValueError("the emulator clock must return timezone-aware datetimes")
+        return moment.astimezone(UTC)
+
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
+        return ASGISyncTransport(self.app)
+
+    @property
+    def authorization_ttl(self) -> timedelta:
+        """How long a seller's authorization (its refresh token) lasts: 365 days on Amazon."""
+        return self.auth.authorization_ttl
+
+    @authorization_ttl.setter
+    def authorization_ttl(self, value: timedelta) -> None:
+        with self.lock:
+            self.auth.authorization_ttl = value
+
+    # ---- stores -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def store_id(seller_id: str, region: str) -> str:
+        """The external id of a seller's store in the marketplace of `region` (DE, FR, GB/UK, ...)."""
+        return f"{seller_id}:{by_region(region).id}"
+
+    @staticmethod
+    def _split(external_id: str) -> tuple[str, str]:
+        seller_id, sep, marketplace_id = external_id.partition(":")
+        if not sep or not seller_id or marketplace_id not in BY_ID:
+            raise ValueError(f"{external_id!r} is not a store id (<selling_partner_id>:<known marketplaceId>)")
+        return seller_id, marketplace_id
+
+    def add_store(self, external_id: str, region: str, name: str | None = None, account: str | None = None) -> str:
+        """Add the store "<seller>:<marketplaceId>" (or, given a bare seller id, the seller's store in `region`).
+
+        `account` is the seller's account name (or its id); `authorize` and `seller_id` accept it afterwards.
+        Returns the store's external id.
+        """
+        mp = by_region(region)
+        seller_id, _, marketplace_id = external_id.partition(":")
+        if marketplace_id and marketplace_id != mp.id:
+            raise ValueError(f"marketplace {marketplace_id} is not the {mp.country} marketplace {mp.id}")
+        with self.lock:
+            self.world.add_store(seller_id, mp, name, seller_name="" if account in (None, seller_id) else account)
+        return f"{seller_id}:{mp.id}"
+
+    def seller_id(self, key: str) -> str:
+        """The selling_partner_id behind a seller id, a store id or an account name (what the redirect carries)."""
+        with self.lock:
+            return self.world.resolve(key)
+
+    def set_participation(self, external_id: str, *, participating: bool = True, suspended: bool = False) -> None:
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            store = self.world.store(seller_id, marketplace_id)
+            store.is_participating, store.has_suspended_listings = participating, suspended
+
+    # ---- orders -----------------------------------------------------------------------------------
+
+    def generate_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        """Create `count` orders purchased over [start, end], advanced to the clock's now.
+
+        Deterministic for a given seed and sequence of calls. Steps of an order's life that fall within the
+        last two minutes (Amazon's indexing lag) or later are kept and played by `tick()`.
+        """
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            return self.world.generate_orders(seller_id, marketplace_id, count, start, end, self.now())
+
+    def tick(self) -> tuple[int, int]:
+        """Advance the world to the clock's now: a few new orders per store and every due change, pushed."""
+        with self.lock:
+            created, updated, changes = self.world.tick(self.now())
+        self._notify(changes)
+        return created, updated
+
+    def orders(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: AmazonOrderId -> the Order as an RDT for buyerInfo and shippingAddress shows it, plus
+        "OrderItems", the getOrderItems list."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            seller = self.world.seller(seller_id)
+            return {o.amazon_order_id: o.merged() for o in seller.orders_in(marketplace_id)}
+
+    def set_order_status(self, external_id: str, order_id: str, status: str) -> None:
+        with self.lock:
+            seller_id = self.world.resolve(external_id)
+            now = self.now()
+            self.world.set_status(seller_id, order_id, status, now)
+        self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
+
+    def insert_raw_order(self, external_id: str, payload: dict[str, Any]) -> str:
+        """Store a payload (an Order object plus "OrderItems") as-is; listed by its PurchaseDate and
+        LastUpdateDate (now when absent or unreadable). Returns its AmazonOrderId (a new one when absent)."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            return self.world.insert_raw(seller_id, marketplace_id, payload, self.now())
+
+    # ---- authorization ----------------------------------------------------------------------------
+
+    def authorize(self, external_id: str) -> str:
+        """What the consent redirect carries as spapi_oauth_code, for a seller (its id, a store id or its
+        account name)."""
+        with self.lock:
+            return self.auth.issue_code(self.world.resolve(external_id), self.now())
+
+    def expire_access_tokens(self, external_id: str) -> None:
+        """Every access token and RDT of the seller expires now (the refresh token still works)."""
+        with self.lock:
+            self.auth.expire_access_tokens(self.world.resolve(external_id), self.now())
+
+    def revoke(self, external_id: str) -> None:
+        """The seller removes the app: its refresh tokens stop working."""
+        with self.lock:
+            self.auth.revoke(self.world.resolve(external_id))
+
+    # ---- faults and limits ------------------------------------------------------------------------
+
+    def set_rate_limit(self, per_second: float, burst: int, operation: str | None = None) -> None:
+        """Usage plan of one operation, or of all when `operation` is None (defaults: the documented plans)."""
+        with self.lock:
+            self.limiter.configure(per_second, burst, operation)
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answer the next n requests (SP-API or LWA) with `status` and that service's error body."""
+        with self.lock:
+            self._failures.extend([status] * n)
+
+    def take_injected_failure(self) -> int | None:
+        with self.lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def record(self, call: CallRecord) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    # ---- notifications ----------------------------------------------------------------------------
+
+    def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        """Subscribe the application to ORDER_CHANGE with `url` as destination (the stand-in for an SQS queue):
+        from now on every order change is posted there as the notification JSON."""
+        with self.lock:
+            if self.subscription is not None:
+                self.subscription.close()
+            self.subscription = Subscription(url, transport)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return list(self.subscription.sent) if self.subscription else []
+
+    def _notify(self, changes: list[Change]) -> None:
+        # Delivered outside the lock: the receiver may call back into the emulator to read the order.
+        subscription = self.subscription
+        if subscription is None:
+            return
+        for change in changes:
+            with self.lock:
+                order = self.world.sellers[change.seller_id].orders.get(change.amazon_order_id)
+                if order is None:
+                    continue
+                document = order_change(application_id=self.application_id,
+                                        subscription_id=subscription.subscription_id, seller_id=change.seller_id,
+                                        merged=order.merged(), change_type=change.change_type,
+                                        changed_at=change.at, now=self.now())
+            subscription.deliver(document)
+
+    # ---- snapshots (a restarted demo finds the same sellers, orders and tokens) -------------------
+
+    def save(self, path: Path) -> None:
+        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
+        with self.lock:
+            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})  # not the subscription
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+
+    def restore(self, path: Path) -> bool:
+        """Load a snapshot written by `save`; False when there is none."""
+        if not path.exists():
+            return False
+        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
+        state = pickle.loads(path.read_bytes())
+        with self.lock:
+            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
+        return True

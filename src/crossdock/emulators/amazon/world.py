@@ -1,0 +1,644 @@
+"""The emulated Amazon world: sellers, their marketplace participations, catalogues, buyers and orders.
+
+Generated from a seed and moved by a clock. Orders render themselves as Orders v0 returns them
+(getOrders/getOrder `Order`, getOrderItems `OrderItem`), with restricted data only when asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from crossdock.emulators.amazon.marketplaces import BY_ID, Marketplace, Place
+
+# Order.OrderStatus enum (ordersV0.json).
+ORDER_STATUSES: tuple[str, ...] = (
+    "PendingAvailability", "Pending", "Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed",
+    "Canceled", "Unfulfillable",
+)
+# "ShippingAddress is only available for orders with the following status values: Unshipped,
+# PartiallyShipped, Shipped and InvoiceUnconfirmed."
+ADDRESS_STATUSES = frozenset({"Unshipped", "PartiallyShipped", "Shipped", "InvoiceUnconfirmed"})
+# RDT dataElements (tokens_2021-03-01.json, RestrictedResource.dataElements).
+BUYER_INFO, SHIPPING_ADDRESS, BUYER_TAX = "buyerInfo", "shippingAddress", "buyerTaxInformation"
+ALL_ELEMENTS = frozenset({BUYER_INFO, SHIPPING_ADDRESS, BUYER_TAX})
+# Restricted parts of BuyerInfo and ShippingAddress ("Use a Restricted Data Token ... to access the restricted
+# data in ShippingAddress, for example, Name, AddressLine1, AddressLine2, AddressLine3, Phone, AddressType and
+# ExtendedFields"; BuyerInfo: "for example, BuyerName, BuyerTaxInfo, PurchaseOrderNumber").
+# Assumption: BuyerEmail is restricted too (the anonymised e-mail identifies the buyer to the seller).
+RESTRICTED_BUYER_FIELDS = frozenset({"BuyerEmail", "BuyerName", "BuyerCounty", "BuyerTaxInfo", "PurchaseOrderNumber"})
+RESTRICTED_ADDRESS_FIELDS = frozenset({"Name", "CompanyName", "AddressLine1", "AddressLine2", "AddressLine3", "Phone",
+                                       "AddressType", "ExtendedFields"})
+# Assumption: getOrders shows a change about two minutes after it happens (the reason LastUpdatedBefore and
+# CreatedBefore must be at least two minutes in the past). Generated history therefore stops this long
+# before the clock's now; later steps wait for tick().
+INDEX_LAG = timedelta(minutes=2)
+
+_CENT = Decimal("0.01")
+_ORDER_PREFIXES = ("028", "171", "302", "303", "304", "305", "306", "403", "404", "405", "406", "407", "408")
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_MIN, _HOUR, _DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+
+def iso(moment: datetime) -> str:
+    """Amazon's date format: ISO 8601 in UTC, whole seconds, Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: object) -> datetime | None:
+    """An ISO 8601 date-time with a zone (Z or an offset), or None."""
+    if not isinstance(text, str) or "T" not in text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC)
+
+
+def money(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"CurrencyCode": currency, "Amount": str(amount.quantize(_CENT, rounding=ROUND_HALF_UP))}
+
+
+def _vat_part(gross: Decimal, rate: Decimal) -> Decimal:
+    """The VAT contained in a VAT-inclusive amount."""
+    return (gross * rate / (1 + rate)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class _Template:
+    title: str
+    eur: Decimal
+    variants: tuple[str, ...]
+
+
+_TEMPLATES: tuple[_Template, ...] = (
+    _Template("Wireless Earbuds Bluetooth 5.3 with Charging Case", Decimal("39.99"), ("Black", "White")),
+    _Template("USB-C Charging Cable 2 m, Braided", Decimal("12.99"), ("1 m", "2 m")),
+    _Template("Power Bank 20000 mAh, 22.5 W Fast Charge", Decimal("34.99"), ()),
+    _Template("Shockproof Phone Case", Decimal("14.99"), ("iPhone 15", "iPhone 14", "Galaxy S24")),
+    _Template("Organic Cotton T-Shirt, Regular Fit", Decimal("19.99"), ("S", "M", "L", "XL")),
+    _Template("High-Waist Yoga Leggings", Decimal("29.99"), ("S", "M", "L")),
+    _Template("Running Shoes, Breathable Mesh", Decimal("69.99"), ("40", "41", "42", "43", "44")),
+    _Template("Stainless Steel Water Bottle 750 ml", Decimal("21.99"), ("Silver", "Black", "Mint")),
+    _Template("Vitamin C Serum 30 ml", Decimal("24.99"), ()),
+    _Template("Arabica Coffee Beans 1 kg", Decimal("18.49"), ("Whole Bean", "Ground")),
+    _Template("Non-Stick Frying Pan 28 cm", Decimal("32.99"), ()),
+    _Template("LED Desk Lamp, Dimmable", Decimal("27.99"), ("White", "Black")),
+    _Template("Mechanical Keyboard, ISO Layout", Decimal("79.99"), ("Red Switch", "Brown Switch")),
+    _Template("Silent Wireless Mouse", Decimal("16.99"), ("Grey", "Black")),
+    _Template("Dry Cat Food 2 kg", Decimal("15.99"), ("Chicken", "Salmon")),
+    _Template("Microfibre Bath Towel Set", Decimal("22.99"), ("Blue", "Grey", "Sand")),
+    _Template("Fitness Tracker Watch", Decimal("49.99"), ("Black", "Rose")),
+    _Template("Laptop Backpack 15.6 Inch, Water-Resistant", Decimal("44.99"), ("Black", "Navy")),
+    _Template("Ceramic Mug Set of 4, 350 ml", Decimal("26.99"), ()),
+    _Template("Electric Toothbrush with 2 Heads", Decimal("54.99"), ()),
+)
+_BRANDS = ("Anker", "Ugreen", "Baseus", "Tchibo", "Leifheit", "WMF", "Logitech", "Philips", "Fissler", "Salewa",
+           "Rösle", "Hama", "Brita", "Sigg")
+_CANCEL_REASONS = ("Order Created By Mistake", "Found cheaper somewhere else", "Delivery date too late",
+                   "Need to change shipping address", "No longer needed")
+
+
+@dataclass(frozen=True)
+class Product:
+    asin: str
+    sku: str
+    title: str
+    eur: Decimal
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str
+    email: str
+    phone: str
+    place: Place
+    street: str
+    address_type: str
+
+
+@dataclass
+class Item:
+    order_item_id: str
+    product: Product
+    quantity: int
+    unit_price: Decimal          # local currency, VAT-inclusive
+    promotion: Decimal           # discount per unit
+    promotion_id: str
+    shipping: Decimal            # shipping charged on this line
+    shipped: int = 0
+    cancel_reason: str = ""      # set when the buyer asked to cancel
+
+
+@dataclass(frozen=True)
+class Step:
+    """A change the order's fate holds in store: a new status, or (status "") a buyer's cancel request."""
+
+    at: datetime
+    status: str
+    detail: str = ""
+
+
+@dataclass
+class Order:
+    amazon_order_id: str
+    seller_id: str
+    marketplace: Marketplace
+    purchase_date: datetime
+    channel: str                 # MFN | AFN
+    order_type: str
+    is_prime: bool
+    is_business: bool
+    ship_level: tuple[str, str]
+    buyer: Buyer
+    items: list[Item]
+    handling_days: int
+    transit_days: int
+    status: str = "Pending"
+    last_update: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
+    pending: list[Step] = field(default_factory=list)
+
+    @property
+    def marketplace_id(self) -> str:
+        return self.marketplace.id
+
+    def apply(self, step: Step, at: datetime) -> str:
+        """Play a step at `at`; returns the ORDER_CHANGE type it causes."""
+        if not step.status:
+            reason = step.detail or _CANCEL_REASONS[0]
+            for item in self.items:
+                item.cancel_reason = reason
+            # A buyer's cancel request is not a status change, and only status changes move LastUpdateDate.
+            return "BuyerRequestedChange"
+        self.status = step.status
+        self.last_update = max(at, self.purchase_date)
+        if step.status == "Shipped" or step.status == "InvoiceUnconfirmed":
+            for item in self.items:
+                item.shipped = item.quantity
+        elif step.status == "PartiallyShipped":
+            self.items[0].shipped = self.items[0].quantity
+        return "OrderStatusChange"
+
+    # ---- rendering -----------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        return self.marketplace.currency
+
+    def total(self) -> Decimal:
+        return sum((i.unit_price * i.quantity + i.shipping - i.promotion * i.quantity for i in self.items), Decimal(0))
+
+    def _ship_dates(self) -> dict[str, str]:
+        if self.channel != "MFN":
+            return {}   # "Returned only for seller-fulfilled orders."
+        earliest_ship = self.purchase_date + 5 * _MIN
+        latest_ship = self.purchase_date + self.handling_days * _DAY
+        dates = {"EarliestShipDate": iso(earliest_ship), "LatestShipDate": iso(latest_ship),
+                 "EarliestDeliveryDate": iso(latest_ship + _DAY)}
+        if self.status not in ("PendingAvailability", "Pending", "Canceled"):
+            dates["LatestDeliveryDate"] = iso(latest_ship + self.transit_days * _DAY)
+        return dates
+
+    def order_payload(self, elements: frozenset[str]) -> dict[str, Any]:
+        """The Order object of getOrders/getOrder; restricted data only for the RDT's dataElements."""
+        mp = self.marketplace
+        shipped = sum(i.shipped for i in self.items)
+        unshipped = 0 if self.status == "Canceled" else sum(i.quantity for i in self.items) - shipped
+        body: dict[str, Any] = {
+            "AmazonOrderId": self.amazon_order_id,
+            "PurchaseDate": iso(self.purchase_date),
+            "LastUpdateDate": iso(self.last_update),
+            "OrderStatus": self.status,
+            "FulfillmentChannel": self.channel,
+            "SalesChannel": mp.name,
+            "ShipServiceLevel": self.ship_level[0],
+            "OrderTotal": money(self.total(), self.currency),
+            "NumberOfItemsShipped": shipped,
+            "NumberOfItemsUnshipped": unshipped,
+            "PaymentMethod": "Other",
+            "PaymentMethodDetails": ["Standard"],
+            "IsReplacementOrder": False,
+            "MarketplaceId": mp.id,
+            "ShipmentServiceLevelCategory": self.ship_level[1],
+            "OrderType": self.order_type,
+            **self._ship_dates(),
+            "IsBusinessOrder": self.is_business,
+            "IsPrime": self.is_prime,
+            "IsPremiumOrder": False,
+            "IsGlobalExpressEnabled": False,
+            "IsSoldByAB": False,
+            "IsIBA": False,
+            "IsISPU": False,
+            "IsAccessPointOrder": False,
+            "HasRegulatedItems": False,
+            "ElectronicInvoiceStatus": "NotRequired",
+            "AutomatedShippingSettings": {"HasAutomatedShippingSettings": False},
+            "BuyerInfo": self._buyer_info(elements),
+        }
+        if self.status in ADDRESS_STATUSES:
+            body["ShippingAddress"] = self._address(elements)
+        return body
+
+    def _buyer_info(self, elements: frozenset[str]) -> dict[str, Any]:
+        if BUYER_INFO not in elements:
+            return {}
+        info: dict[str, Any] = {"BuyerEmail": self.buyer.email, "BuyerName": self.buyer.name}
+        if self.is_business:
+            info["PurchaseOrderNumber"] = f"PO-{self.amazon_order_id[-7:]}"
+        return info
+
+    def _address(self, elements: frozenset[str]) -> dict[str, Any]:
+        b, place = self.buyer, self.buyer.place
+        address: dict[str, Any] = {"City": place.city, "StateOrRegion": place.state, "PostalCode": place.postcode,
+                                   "CountryCode": self.marketplace.country}
+        if not place.state:
+            del address["StateOrRegion"]
+        if SHIPPING_ADDRESS in elements:
+            address = {"Name": b.name, "AddressLine1": b.street, **address}
+            if self.channel == "MFN":   # "Phone is suppressed for all Fulfillment by Amazon (FBA) orders."
+                address["Phone"] = b.phone
+            address["AddressType"] = b.address_type
+        return address
+
+    def items_payload(self, elements: frozenset[str]) -> list[dict[str, Any]]:
+        """The OrderItems of getOrderItems."""
+        mp, cur = self.marketplace, self.currency
+        out: list[dict[str, Any]] = []
+        for item in self.items:
+            price = item.unit_price * item.quantity
+            promo = item.promotion * item.quantity
+            entry: dict[str, Any] = {
+                "ASIN": item.product.asin,
+                "OrderItemId": item.order_item_id,
+                "SellerSKU": item.product.sku,
+                "Title": item.product.title,
+                "QuantityOrdered": item.quantity,
+                "QuantityShipped": item.shipped,
+                "ProductInfo": {"NumberOfItems": "1"},
+                "ItemPrice": money(price, cur),
+                "ItemTax": money(_vat_part(price, mp.vat), cur),
+                "ShippingPrice": money(item.shipping, cur),
+                "ShippingTax": money(_vat_part(item.shipping, mp.vat), cur),
+                "ShippingDiscount": money(Decimal(0), cur),
+                "ShippingDiscountTax": money(Decimal(0), cur),
+                "PromotionDiscount": money(promo, cur),
+                "PromotionDiscountTax": money(_vat_part(promo, mp.vat), cur),
+                "PromotionIds": [item.promotion_id] if item.promotion_id else [],
+                "IsGift": "false",
+                "ConditionId": "New",
+                "ConditionSubtypeId": "New",
+                "IsTransparency": False,
+                "SerialNumberRequired": False,
+            }
+            if item.cancel_reason:
+                entry["BuyerRequestedCancel"] = {"IsBuyerRequestedCancel": "true",
+                                                 "BuyerCancelReason": item.cancel_reason}
+            if BUYER_INFO in elements and self.is_business:
+                entry["BuyerInfo"] = {"BuyerCustomizedInfo": {}}
+            out.append(entry)
+        return out
+
+    def merged(self) -> dict[str, Any]:
+        """The order as a seller with every restricted role sees it: the Order plus its OrderItems."""
+        return {**self.order_payload(ALL_ELEMENTS), "OrderItems": self.items_payload(ALL_ELEMENTS)}
+
+
+@dataclass
+class RawOrder:
+    """A payload stored as given (the Order object plus "OrderItems"), to test connectors on odd data."""
+
+    amazon_order_id: str
+    marketplace_id: str
+    body: dict[str, Any]
+    purchase_date: datetime
+    last_update: datetime
+
+    @property
+    def status(self) -> str | None:
+        value = self.body.get("OrderStatus")
+        return value if isinstance(value, str) else None
+
+    @property
+    def channel(self) -> str | None:
+        value = self.body.get("FulfillmentChannel")
+        return value if isinstance(value, str) else None
+
+    def order_payload(self, elements: frozenset[str]) -> dict[str, Any]:
+        body = {k: copy.deepcopy(v) for k, v in self.body.items() if k != "OrderItems"}
+        buyer, address = body.get("BuyerInfo"), body.get("ShippingAddress")
+        if BUYER_INFO not in elements and isinstance(buyer, dict):
+            body["BuyerInfo"] = {k: v for k, v in buyer.items() if k not in RESTRICTED_BUYER_FIELDS}
+        if SHIPPING_ADDRESS not in elements and isinstance(address, dict):
+            body["ShippingAddress"] = {k: v for k, v in address.items() if k not in RESTRICTED_ADDRESS_FIELDS}
+        return body
+
+    def items_payload(self, elements: frozenset[str]) -> Any:
+        return copy.deepcopy(self.body.get("OrderItems", []))
+
+    def merged(self) -> dict[str, Any]:
+        return copy.deepcopy(self.body)
+
+
+StoredOrder = Order | RawOrder
+
+
+@dataclass
+class Participation:
+    marketplace: Marketplace
+    store_name: str
+    is_participating: bool = True
+    has_suspended_listings: bool = False
+
+
+@dataclass
+class Seller:
+    seller_id: str
+    rng: random.Random
+    catalogue: tuple[Product, ...]
+    participations: dict[str, Participation] = field(default_factory=dict)
+    orders: dict[str, StoredOrder] = field(default_factory=dict)
+    buyers: dict[str, list[Buyer]] = field(default_factory=dict)
+    name: str = ""               # the seller's own name for its account (Seller Central's legal name)
+
+    def orders_in(self, marketplace_id: str) -> Iterator[StoredOrder]:
+        for order in self.orders.values():
+            if order.marketplace_id == marketplace_id:
+                yield order
+
+
+@dataclass(frozen=True)
+class Change:
+    """An order change the push mechanism reports (ORDER_CHANGE)."""
+
+    seller_id: str
+    amazon_order_id: str
+    change_type: str             # OrderStatusChange | BuyerRequestedChange
+    at: datetime
+
+
+class World:
+    """Sellers and their orders. Not thread-safe by itself: the emulator serialises access."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.sellers: dict[str, Seller] = {}
+        self._used_ids: set[str] = set()
+        self._tick_rng = random.Random(f"{seed}:tick")
+
+    # ---- sellers and stores ---------------------------------------------------------------------
+
+    def add_store(self, seller_id: str, marketplace: Marketplace, name: str | None = None,
+                  seller_name: str = "") -> None:
+        seller = self.sellers.get(seller_id)
+        if seller is None:
+            # One generator per seller: sellers stay reproducible whatever else is created.
+            rng = random.Random(f"{self.seed}:{seller_id}")
+            seller = Seller(seller_id, rng, _catalogue(rng, seller_id), name=seller_name)
+            self.sellers[seller_id] = seller
+        elif seller_name and seller.name and seller_name != seller.name:
+            raise ValueError(f"seller {seller_id} is {seller.name!r}, not {seller_name!r}")
+        seller.name = seller.name or seller_name
+        if marketplace.id in seller.participations:
+            raise ValueError(f"seller {seller_id} already sells in {marketplace.country}")
+        store_name = name or f"Crossdock Demo {seller_id[-4:]}"
+        seller.participations[marketplace.id] = Participation(marketplace, store_name)
+
+    def seller(self, seller_id: str) -> Seller:
+        try:
+            return self.sellers[seller_id]
+        except KeyError:
+            raise KeyError(f"no seller {seller_id} in the emulator; call add_store first") from None
+
+    def resolve(self, key: str) -> str:
+        """A seller id from a seller id, a store id ("<seller>:<marketplace>") or a seller's account name."""
+        seller_id = key.partition(":")[0]
+        if seller_id in self.sellers:
+            return seller_id
+        named = [s.seller_id for s in self.sellers.values() if s.name and s.name == key]
+        if len(named) == 1:
+            return named[0]
+        raise KeyError(f"no seller {key!r} in the emulator; call add_store first")
+
+    def store(self, seller_id: str, marketplace_id: str) -> Participation:
+        seller = self.seller(seller_id)
+        try:
+            return seller.participations[marketplace_id]
+        except KeyError:
+            raise KeyError(f"seller {seller_id} does not sell in marketplace {marketplace_id}") from None
+
+    # ---- orders ---------------------------------------------------------------------------------
+
+    def generate_orders(self, seller_id: str, marketplace_id: str, count: int, start: datetime, end: datetime,
+                        now: datetime) -> list[str]:
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware")
+        if end < start:
+            raise ValueError("end must not be before start")
+        self.store(seller_id, marketplace_id)
+        seller = self.seller(seller_id)
+        low, high = int(start.timestamp()), int(end.timestamp())
+        times = sorted(seller.rng.randint(low, high) for _ in range(count))
+        visible = now - INDEX_LAG
+        created: list[str] = []
+        for stamp in times:
+            order = self._new_order(seller, BY_ID[marketplace_id], datetime.fromtimestamp(stamp, UTC))
+            steps = _fate(seller.rng, order)
+            order.apply(steps[0], steps[0].at)       # the order exists from its purchase on
+            for step in steps[1:]:
+                if step.at <= visible:
+                    order.apply(step, step.at)
+                else:
+                    order.pending.append(step)
+            seller.orders[order.amazon_order_id] = order
+            created.append(order.amazon_order_id)
+        return created
+
+    def tick(self, now: datetime) -> tuple[int, int, list[Change]]:
+        """New orders at `now` and every due step, stamped `now`; (created, updated, changes)."""
+        created = updated = 0
+        changes: list[Change] = []
+        for seller in self.sellers.values():
+            for order in [o for o in seller.orders.values() if isinstance(o, Order)]:
+                due = [step for step in order.pending if step.at <= now]
+                if not due:
+                    continue
+                order.pending = order.pending[len(due):]
+                # Stamp the change when it becomes visible, so LastUpdatedAfter windows never miss it; the
+                # order's current state is notified once per kind of change.
+                kinds = dict.fromkeys(order.apply(step, now) for step in due)
+                changes.extend(Change(seller.seller_id, order.amazon_order_id, kind, now) for kind in kinds)
+                updated += 1
+            for marketplace_id in sorted(seller.participations):
+                for order_id in self.generate_orders(seller.seller_id, marketplace_id, self._tick_rng.randint(0, 2),
+                                                     now, now, now):
+                    created += 1
+                    changes.append(Change(seller.seller_id, order_id, "OrderStatusChange", now))
+        return created, updated, changes
+
+    def find(self, seller_id: str, order_id: str) -> StoredOrder:
+        try:
+            return self.seller(seller_id).orders[order_id]
+        except KeyError:
+            raise KeyError(f"no order {order_id} for seller {seller_id}") from None
+
+    def set_status(self, seller_id: str, order_id: str, status: str, now: datetime) -> None:
+        if status not in ORDER_STATUSES:
+            raise ValueError(f"unknown OrderStatus {status!r}; known: {', '.join(ORDER_STATUSES)}")
+        order = self.find(seller_id, order_id)
+        if isinstance(order, RawOrder):
+            order.body["OrderStatus"] = status
+            order.body["LastUpdateDate"] = iso(now)
+            order.last_update = now
+            return
+        order.pending.clear()   # a manual move overrides whatever the order's fate had in store
+        order.apply(Step(now, status), now)
+
+    def insert_raw(self, seller_id: str, marketplace_id: str, body: dict[str, Any], now: datetime) -> str:
+        seller = self.seller(seller_id)
+        self.store(seller_id, marketplace_id)
+        given = body.get("AmazonOrderId")
+        order_id = str(given) if given not in (None, "") else self._new_id(seller)
+        self._used_ids.add(order_id)
+        seller.orders[order_id] = RawOrder(
+            amazon_order_id=order_id, marketplace_id=marketplace_id, body=copy.deepcopy(body),
+            purchase_date=parse_iso(body.get("PurchaseDate")) or now,
+            last_update=parse_iso(body.get("LastUpdateDate")) or now,
+        )
+        return order_id
+
+    # ---- generation -----------------------------------------------------------------------------
+
+    def _new_id(self, seller: Seller) -> str:
+        rng = seller.rng
+        while True:
+            order_id = f"{rng.choice(_ORDER_PREFIXES)}-{rng.randint(0, 9_999_999):07d}-{rng.randint(0, 9_999_999):07d}"
+            if order_id not in self._used_ids:
+                self._used_ids.add(order_id)
+                return order_id
+
+    def _buyer(self, seller: Seller, mp: Marketplace) -> Buyer:
+        rng = seller.rng
+        known = seller.buyers.setdefault(mp.id, [])
+        # About a third of orders come from returning buyers, as on a real store.
+        if known and rng.random() < 0.3:
+            return rng.choice(known)
+        place = rng.choice(mp.places)
+        street = rng.choice(place.streets)
+        number = str(rng.randint(1, 180))
+        # Street and number order as the country writes an address.
+        line = f"{number} {street}" if mp.country in ("GB", "FR") else f"{street} {number}"
+        local = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=14))
+        buyer = Buyer(
+            name=f"{rng.choice(mp.first_names)} {rng.choice(mp.last_names)}",
+            email=f"{local}@marketplace.{mp.domain.removeprefix('www.')}",
+            phone=mp.phone_prefix + "".join(rng.choices("0123456789", k=10)),
+            place=place, street=line,
+            address_type="Commercial" if rng.random() < 0.1 else "Residential",
+        )
+        known.append(buyer)
+        return buyer
+
+    def _new_order(self, seller: Seller, mp: Marketplace, purchased: datetime) -> Order:
+        rng = seller.rng
+        channel = "AFN" if rng.random() < 0.35 else "MFN"
+        preorder = rng.random() < 0.015
+        items: list[Item] = []
+        chosen: set[str] = set()
+        for position in range(rng.choices((1, 2, 3), weights=(70, 22, 8))[0]):
+            product = rng.choice(seller.catalogue)
+            if product.sku in chosen:
+                continue
+            chosen.add(product.sku)
+            unit = _local_price(product.eur, mp, rng)
+            promotion, promotion_id = Decimal(0), ""
+            if rng.random() < 0.15:
+                promotion = (unit * Decimal(rng.choice(("0.10", "0.15", "0.20")))).quantize(_CENT)
+                promotion_id = f"PLM_{rng.randint(10**9, 10**10 - 1)}"
+            shipping = Decimal(0)
+            if position == 0 and channel == "MFN" and rng.random() < 0.4:
+                shipping = _local_price(Decimal("3.99"), mp, rng, vary=False)
+            items.append(Item(
+                order_item_id=f"{rng.randint(10**13, 10**14 - 1)}",
+                product=product, quantity=rng.choices((1, 2, 3), weights=(80, 15, 5))[0],
+                unit_price=unit, promotion=promotion, promotion_id=promotion_id, shipping=shipping,
+            ))
+        is_prime = channel == "MFN" and rng.random() < 0.12
+        levels = mp.ship_levels
+        level = levels[3] if is_prime else rng.choices(levels, weights=(60, 20, 15, 5))[0]
+        return Order(
+            amazon_order_id=self._new_id(seller), seller_id=seller.seller_id, marketplace=mp,
+            purchase_date=purchased, channel=channel,
+            order_type="Preorder" if preorder else "StandardOrder",
+            is_prime=is_prime, is_business=rng.random() < 0.08,
+            ship_level=level, buyer=self._buyer(seller, mp), items=items,
+            handling_days=rng.choice((1, 2, 2, 3)), transit_days=rng.choice((2, 3, 4, 5)),
+            status="PendingAvailability" if preorder else "Pending", last_update=purchased,
+        )
+
+
+def _local_price(eur: Decimal, mp: Marketplace, rng: random.Random, vary: bool = True) -> Decimal:
+    """A shelf price in the marketplace's currency, ending as shoppers expect (.99, or whole kronor)."""
+    factor = Decimal(rng.randint(92, 112)) / 100 if vary else Decimal(1)
+    raw = eur * mp.eur_rate * factor
+    if mp.currency == "SEK":
+        return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
+    return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP) - _CENT, Decimal("0.99"))
+
+
+def _fate(rng: random.Random, order: Order) -> list[Step]:
+    """The steps of an order's life with Amazon-like delays: payment, shipment, the odd cancellation."""
+    t = order.purchase_date
+
+    def later(low: timedelta, high: timedelta) -> datetime:
+        nonlocal t
+        t += timedelta(seconds=rng.randint(int(low.total_seconds()), int(high.total_seconds())))
+        return t
+
+    steps = [Step(t, order.status)]
+    if order.order_type == "Preorder":
+        steps.append(Step(later(2 * _DAY, 10 * _DAY), "Pending"))
+    roll = rng.random()
+    if roll < 0.015:   # payment never authorized
+        steps.append(Step(later(4 * _HOUR, 2 * _DAY), "Canceled"))
+        return steps
+    steps.append(Step(later(_MIN, 3 * _HOUR), "Unshipped"))
+    if roll < 0.045:   # the buyer asks to cancel, the seller agrees
+        steps.append(Step(later(_HOUR, 12 * _HOUR), "", rng.choice(_CANCEL_REASONS)))
+        steps.append(Step(later(_HOUR, 12 * _HOUR), "Canceled"))
+        return steps
+    if roll < 0.055:   # the seller cannot ship
+        steps.append(Step(later(6 * _HOUR, 36 * _HOUR), "Canceled"))
+        return steps
+    if len(order.items) > 1 and roll < 0.3:
+        steps.append(Step(later(4 * _HOUR, 2 * _DAY), "PartiallyShipped"))
+        steps.append(Step(later(6 * _HOUR, 2 * _DAY), "Shipped"))
+    else:
+        steps.append(Step(later(4 * _HOUR, 2 * _DAY), "Shipped"))
+    return steps
+
+
+def _catalogue(rng: random.Random, seller_id: str) -> tuple[Product, ...]:
+    products: list[Product] = []
+    used: set[str] = set()
+    for index in range(40):
+        template = _TEMPLATES[index % len(_TEMPLATES)]
+        variant = rng.choice(template.variants) if template.variants else ""
+        while True:
+            asin = "B0" + "".join(rng.choices(_ALNUM, k=8))
+            if asin not in used:
+                used.add(asin)
+                break
+        title = f"{rng.choice(_BRANDS)} {template.title}" + (f", {variant}" if variant else "")
+        products.append(Product(asin=asin, sku=f"CD-{seller_id[-4:]}-{index + 1:03d}", title=title,
+                                eur=template.eur))
+    return tuple(products)

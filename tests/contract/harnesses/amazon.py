@@ -1,0 +1,130 @@
+"""The Amazon harness for the conformance suite: one seller account per connected store, EU marketplaces."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from crossdock.emulators.amazon import AmazonEmulator
+from crossdock.emulators.amazon.world import INDEX_LAG, iso, parse_iso
+from tests.contract.harness import Harness
+
+# The suite names Shopee statuses in a few moves; these are the Amazon words for them.
+_STATUS_WORDS = {"CANCELLED": "Canceled", "SHIPPED": "Shipped", "READY_TO_SHIP": "Unshipped", "UNPAID": "Pending"}
+# Open orders first, so a test that moves "the first seeded order" along picks one that can move.
+_OPEN_FIRST = {"Unshipped": 0, "PartiallyShipped": 1, "Pending": 2, "PendingAvailability": 3}
+
+
+class AmazonHarness(Harness):
+    platform = "amazon"
+    page_size = 100          # getOrders MaxResultsPerPage
+    detail_batch = 1         # getOrderItems: one order per call
+    pushes = True
+    pushes_signed = False    # ORDER_CHANGE comes through SQS unsigned: a push is only a hint to re-read
+    CLIENT_ID = "amzn1.application-oa2-client.5d8e0c1a9f2b4c6d8e0f1a2b3c4d5e6f"
+    CLIENT_SECRET = "amzn1.oa2-cs.v1.test0123456789abcdef0123456789abcdef0123456789abcdef"
+    APPLICATION_ID = "amzn1.sp.solution.0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+
+    def make_transport(self) -> httpx.BaseTransport:
+        self.emu = AmazonEmulator(self.CLIENT_ID, self.CLIENT_SECRET, self.APPLICATION_ID, clock=self.clock, seed=7)
+        self.emu.set_rate_limit(1000, 1000)   # tests that want throttling lower it themselves
+        # Amazon authorizations last 365 days; the suite's dead-token test waits 31 days for both tokens to die.
+        self.emu.authorization_ttl = timedelta(days=30)
+        return self.emu.transport()
+
+    def connector_settings(self) -> dict[str, Any]:
+        return {"base_url": "https://sellingpartnerapi-eu.amazon.test", "client_id": self.CLIENT_ID,
+                "client_secret": self.CLIENT_SECRET, "application_id": self.APPLICATION_ID}
+
+    def region(self) -> str:
+        return "DE"
+
+    # --- stores: the account is the seller, a store is one of its marketplaces ---------------------
+
+    def connect_store(self, region: str = "DE") -> tuple[int, str]:
+        seller_id = self._seller_id()
+        external_id = AmazonEmulator.store_id(seller_id, region)
+        self.create_shop(external_id, region)
+        stores = self.app.stores.connect_account(self.platform, self.emu.authorize(seller_id),
+                                                 account=f"Amazon {seller_id}", external_id=seller_id)
+        store = next(s for s in stores if s.external_id == external_id)
+        return store.id, external_id
+
+    def _seller_id(self) -> str:
+        digest = hashlib.sha256(str(next(self._ids)).encode()).hexdigest().upper()
+        return "A" + "".join(c for c in digest if c.isalnum())[:13]
+
+    def create_shop(self, external_id: str, region: str) -> None:
+        self.emu.add_store(external_id, region)
+
+    def consent_code(self, external_id: str) -> str:
+        return self.emu.authorize(external_id)
+
+    # --- orders ------------------------------------------------------------------------------------
+
+    def seed_orders(self, external_id: str, count: int, start: datetime, end: datetime) -> list[str]:
+        ids = self.emu.generate_orders(external_id, count, start, end)
+        truth = self.emu.orders(external_id)
+        return sorted(ids, key=lambda i: _OPEN_FIRST.get(str(truth[i]["OrderStatus"]), 9))
+
+    def truth(self, external_id: str) -> dict[str, dict[str, Any]]:
+        return self.emu.orders(external_id)
+
+    def truth_total(self, payload: dict[str, Any]) -> Decimal:
+        return Decimal(str(payload["OrderTotal"]["Amount"]))
+
+    def truth_status(self, payload: dict[str, Any]) -> str:
+        return str(payload["OrderStatus"])
+
+    def set_status(self, external_id: str, order_id: str, platform_status: str) -> None:
+        self.emu.set_order_status(external_id, order_id, _STATUS_WORDS.get(platform_status, platform_status))
+        # getOrders shows a change only once LastUpdatedBefore may cover it (two minutes later).
+        self.clock.advance(INDEX_LAG)
+
+    def shipped_status(self) -> str:
+        return "Shipped"
+
+    def put_raw(self, external_id: str, payload: dict[str, Any]) -> None:
+        self.emu.insert_raw_order(external_id, payload)
+
+    def malformed(self, external_id: str, base: dict[str, Any]) -> dict[str, Any]:
+        # Updated before the two-minute horizon, so the very next pull lists it.
+        updated = self.clock.now() - timedelta(minutes=5)
+        return dict(base, AmazonOrderId="999-0000000-0000001", OrderStatus="TELEPORTED", LastUpdateDate=iso(updated))
+
+    def older_copy(self, payload: dict[str, Any], status: str, seconds_earlier: int) -> dict[str, Any]:
+        updated = parse_iso(payload["LastUpdateDate"])
+        assert updated is not None
+        return dict(payload, OrderStatus=_STATUS_WORDS.get(status, status),
+                    LastUpdateDate=iso(updated - timedelta(seconds=seconds_earlier)))
+
+    # --- faults ------------------------------------------------------------------------------------
+
+    def expire_access(self, external_id: str) -> None:
+        self.emu.expire_access_tokens(external_id)
+
+    def fail_next(self, n: int, status: int) -> None:
+        self.emu.fail_next(n, status)
+
+    def rate_limit(self, per_second: float, burst: int) -> None:
+        self.emu.set_rate_limit(per_second, burst)
+
+    def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
+        self.emu.subscribe_pushes(url, transport)
+
+    def api_calls(self) -> int:
+        return len(self.emu.calls)
+
+    def expected_calls(self, orders: int) -> int:
+        # One LWA refresh (a pull starts with a fresh access token), one createRestrictedDataToken (getOrders
+        # with buyer and address inline), getOrders pages of 100 (one even when empty), one getOrderItems
+        # per order (an order's items fit one page).
+        return 1 + 1 + max(1, math.ceil(orders / self.page_size)) + orders
+
+
+HARNESS = AmazonHarness
