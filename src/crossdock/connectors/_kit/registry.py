@@ -40,9 +40,10 @@ class ConnectorContext:
 class ConnectorSpec:
     """What a connector declares; the framework does the rest.
 
-    tokens_per: "store" when each store is authorized on its own (Shopee, Lazada, TikTok Shop, Amazon
-    per seller+marketplace), "account" when one authorization covers every store of an account (Joom):
-    then StoreLink.tokens is the account's, shared by its stores.
+    tokens_per: "store" when each store is authorized on its own (Shopee, Lazada), "account" when one
+    authorization covers every store of an account (Joom merchants, Amazon sellers across marketplaces,
+    TikTok Shop sellers): then StoreLink.tokens is the account's, shared by its stores, and `directory`
+    lists the stores.
     """
 
     code: str
