@@ -348,6 +348,15 @@ class DemoWorld:
         """Add the demo stores (idempotent) and authorize those without working tokens."""
         return [sid for p in self.platforms for sid in p.connect(app, self.emulators[p.code])]
 
+    def push_to(self, api_base: str) -> list[str]:
+        """Have every emulator that pushes deliver its pushes to our API, as the real platforms would."""
+        subscribed = []
+        for code, emu in self.emulators.items():
+            if hasattr(emu, "subscribe_pushes"):
+                emu.subscribe_pushes(f"{api_base.rstrip('/')}/api/webhooks/{code}")
+                subscribed.append(code)
+        return subscribed
+
     def keep_alive(self, tick_seconds: float = 20.0) -> None:
         """New orders and status changes every few seconds, saved so a restart resumes the same world."""
         def loop() -> None:

@@ -69,6 +69,9 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
     if sched:
         sched.start()
     bind_host, bind_port = host or app.settings.api_host, port or app.settings.api_port
+    if world:
+        pushing = world.push_to(f"http://{bind_host}:{bind_port}")
+        console.print(f"pushes from {', '.join(pushing)} go to /api/webhooks/<platform>")
     console.print(f"Crossdock API on http://{bind_host}:{bind_port}/api (docs: /api/docs)")
     try:
         uvicorn.run(create_api(app, runner), host=bind_host, port=bind_port, log_level="warning")
