@@ -195,7 +195,7 @@ def _broken(change: Any) -> BadPayload:
     (lambda d: d.update(OrderTotal="11.01"), "OrderTotal is not a Money object"),
     (lambda d: d.update(OrderTotal={"Amount": "11.01"}), "OrderTotal.CurrencyCode is missing"),
     (lambda d: d.update(OrderTotal={"CurrencyCode": "USD", "Amount": "eleven"}), "OrderTotal.Amount is 'eleven'"),
-    (lambda d: d.update(OrderTotal={"CurrencyCode": "USD"}), "OrderTotal.Amount is None"),
+    (lambda d: d.update(OrderTotal={"CurrencyCode": "USD"}), "OrderTotal.Amount is missing"),
     (lambda d: d.update(OrderTotal={"CurrencyCode": "USD", "Amount": "NaN"}), "OrderTotal.Amount is 'NaN'"),
     (lambda d: d.update(OrderTotal={"CurrencyCode": "USD", "Amount": True}), "OrderTotal.Amount is True"),
     (lambda d: d.update(OrderTotal={"CurrencyCode": "usd", "Amount": "11.01"}), "not an ISO 4217 currency"),

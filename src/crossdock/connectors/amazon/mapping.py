@@ -7,10 +7,11 @@ buyerInfo and shippingAddress an RDT unlocks), plus "OrderItems", every page of 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
+from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import Money, minor_units
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
@@ -66,19 +67,6 @@ def _time(raw: dict[str, Any], field: str, *, required: bool = True) -> datetime
     return moment.astimezone(UTC)
 
 
-def _amount(value: Any, field: str) -> Decimal:
-    # Amazon sends amounts as strings; a JSON number is read through its shortest repr, never as a binary float.
-    if isinstance(value, bool) or value is None:
-        raise BadPayload(f"{field} is {value!r}, expected an amount")
-    try:
-        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except (InvalidOperation, TypeError, ValueError):
-        raise BadPayload(f"{field} is {value!r}, expected an amount") from None
-    if not amount.is_finite():
-        raise BadPayload(f"{field} is {value!r}, expected an amount")
-    return amount
-
-
 def _money(raw: Any, field: str, currency: str | None) -> Money | None:
     """A Money object {"CurrencyCode", "Amount"}; None when absent. The currency must match the order's."""
     if raw is None:
@@ -91,14 +79,9 @@ def _money(raw: Any, field: str, currency: str | None) -> Money | None:
     if currency is not None and code != currency:
         raise BadPayload(f"{field} is in {code}, the order in {currency}")
     try:
-        return Money(_amount(raw.get("Amount"), f"{field}.Amount"), code)
+        return Money(amount(raw.get("Amount"), f"{field}.Amount"), code)
     except DomainError as exc:
         raise BadPayload(f"{field}: {exc}") from exc
-
-
-def _str(raw: dict[str, Any], field: str) -> str:
-    value = raw.get(field)
-    return "" if value is None else str(value)
 
 
 def _currency(order: dict[str, Any], items: list[Any]) -> str:
@@ -109,7 +92,7 @@ def _currency(order: dict[str, Any], items: list[Any]) -> str:
         price = item.get("ItemPrice") if isinstance(item, dict) else None
         if isinstance(price, dict) and isinstance(price.get("CurrencyCode"), str) and price["CurrencyCode"]:
             return str(price["CurrencyCode"])
-    currency = MARKETPLACE_CURRENCY.get(_str(order, "MarketplaceId"))
+    currency = MARKETPLACE_CURRENCY.get(text(order, "MarketplaceId"))
     if currency is None:
         raise BadPayload("no amount and no known MarketplaceId to tell the order's currency")
     return currency
@@ -143,10 +126,10 @@ def _line(raw: Any, index: int, currency: str) -> OrderLine | None:
     promotion = _money(raw.get("PromotionDiscount"), f"{where}.PromotionDiscount", currency) or zero
     return OrderLine(
         platform_line_id=item_id,
-        sku=_str(raw, "SellerSKU"),
+        sku=text(raw, "SellerSKU"),
         platform_item_id=asin,
         platform_variant_id="",
-        title=_str(raw, "Title"),
+        title=text(raw, "Title"),
         variant_title="",
         quantity=quantity,
         unit_price=Money(_per_unit(price.amount, quantity, currency), currency),
@@ -177,23 +160,23 @@ def _address(raw: Any) -> Address | None:
         return None
     if not isinstance(raw, dict):
         raise BadPayload("ShippingAddress is not an object")
-    lines = [_str(raw, f) for f in ("AddressLine1", "AddressLine2", "AddressLine3") if _str(raw, f)]
+    lines = [text(raw, f) for f in ("AddressLine1", "AddressLine2", "AddressLine3") if text(raw, f)]
     street = ", ".join(lines)
-    place = " ".join(p for p in (_str(raw, "PostalCode"), _str(raw, "City")) if p)
+    place = " ".join(p for p in (text(raw, "PostalCode"), text(raw, "City")) if p)
     return Address(
-        name=_str(raw, "Name"), phone=_str(raw, "Phone"), country=_str(raw, "CountryCode"),
-        state=_str(raw, "StateOrRegion"), city=_str(raw, "City"),
-        district=_str(raw, "District") or _str(raw, "County") or _str(raw, "Municipality"),
-        postcode=_str(raw, "PostalCode"), line1=street,
-        full_address=", ".join(p for p in (street, place, _str(raw, "StateOrRegion"), _str(raw, "CountryCode")) if p),
+        name=text(raw, "Name"), phone=text(raw, "Phone"), country=text(raw, "CountryCode"),
+        state=text(raw, "StateOrRegion"), city=text(raw, "City"),
+        district=text(raw, "District") or text(raw, "County") or text(raw, "Municipality"),
+        postcode=text(raw, "PostalCode"), line1=street,
+        full_address=", ".join(p for p in (street, place, text(raw, "StateOrRegion"), text(raw, "CountryCode")) if p),
     )
 
 
 def _buyer(raw: Any) -> Buyer:
     info = raw if isinstance(raw, dict) else {}
-    email = _str(info, "BuyerEmail")
+    email = text(info, "BuyerEmail")
     # Amazon gives no buyer id; the anonymised e-mail is stable per buyer and seller.
-    return Buyer(platform_buyer_id=email, username=_str(info, "BuyerName"), email=email)
+    return Buyer(platform_buyer_id=email, username=text(info, "BuyerName"), email=email)
 
 
 def _cancel_requested(items: list[Any]) -> bool:
@@ -211,7 +194,7 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
     order_id = raw.get("AmazonOrderId")
     if not isinstance(order_id, str) or not order_id:
         raise BadPayload("AmazonOrderId is missing")
-    status_text = _str(raw, "OrderStatus")
+    status_text = text(raw, "OrderStatus")
     if status_text not in STATUS:
         raise BadPayload(f"unknown OrderStatus {status_text!r}")
     items = raw.get("OrderItems")

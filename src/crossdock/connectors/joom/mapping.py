@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
+from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
@@ -61,31 +61,6 @@ def parse_time(value: Any, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _amount(obj: dict[str, Any], field: str) -> Decimal:
-    value = obj.get(field)
-    if value is None or value == "":
-        raise BadPayload(f"{field} is missing")
-    # Joom sends amounts as strings ("29.99"); a JSON number is read through its shortest repr.
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadPayload(f"{field} is {value!r}, expected a decimal string")
-    try:
-        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadPayload(f"{field} is {value!r}, expected a decimal string") from None
-    if not amount.is_finite() or amount < 0:
-        raise BadPayload(f"{field} is {value!r}, expected a non-negative amount")
-    return amount
-
-
-def _text(obj: dict[str, Any], field: str) -> str:
-    value = obj.get(field)
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        raise BadPayload(f"{field} is {type(value).__name__}, expected text")
-    return str(value)
-
-
 def _object(obj: dict[str, Any], field: str, *, required: bool) -> dict[str, Any] | None:
     value = obj.get(field)
     if value is None and not required:
@@ -99,13 +74,13 @@ def _address(raw: dict[str, Any] | None) -> Address | None:
     if raw is None:
         return None
     # streetAddress1/2 per the Order object; older copies of the docs name a single "street".
-    street = " ".join(p for p in (_text(raw, "streetAddress1") or _text(raw, "street"),
-                                  _text(raw, "streetAddress2")) if p)
-    city_line = " ".join(p for p in (_text(raw, "zipCode"), _text(raw, "city")) if p)
+    street = " ".join(p for p in (text(raw, "streetAddress1") or text(raw, "street"),
+                                  text(raw, "streetAddress2")) if p)
+    city_line = " ".join(p for p in (text(raw, "zipCode"), text(raw, "city")) if p)
     return Address(
-        name=_text(raw, "name"), phone=_text(raw, "phoneNumber"), country=_text(raw, "country"),
-        state=_text(raw, "state"), city=_text(raw, "city"), postcode=_text(raw, "zipCode"), line1=street,
-        full_address=", ".join(p for p in (street, city_line, _text(raw, "state"), _text(raw, "country")) if p),
+        name=text(raw, "name"), phone=text(raw, "phoneNumber"), country=text(raw, "country"),
+        state=text(raw, "state"), city=text(raw, "city"), postcode=text(raw, "zipCode"), line1=street,
+        full_address=", ".join(p for p in (street, city_line, text(raw, "state"), text(raw, "country")) if p),
     )
 
 
@@ -132,23 +107,23 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
     price = _object(raw, "priceInfo", required=True)
     product = _object(raw, "product", required=True)
     assert price is not None and product is not None
-    order_price = _amount(price, "orderPrice")
-    unit_price = _amount(price, "unitPrice")
-    product_id = _text(product, "id")
+    order_price = amount(price.get("orderPrice"), "orderPrice", non_negative=True)
+    unit_price = amount(price.get("unitPrice"), "unitPrice", non_negative=True)
+    product_id = text(product, "id")
     if not product_id:
         raise BadPayload("product.id is missing")
     variant = _object(product, "variant", required=False) or {}
     address_raw = _object(raw, "shippingAddress", required=False)
-    variant_title = " / ".join(p for p in (_text(variant, "color"), _text(variant, "size")) if p)
+    variant_title = " / ".join(p for p in (text(variant, "color"), text(variant, "size")) if p)
     try:
         unit = Money(unit_price, currency)
         line = OrderLine(
             # One order is one variant line, so the order id names the line too.
             platform_line_id=order_id,
-            sku=_text(variant, "sku") or _text(product, "sku"),
+            sku=text(variant, "sku") or text(product, "sku"),
             platform_item_id=product_id,
-            platform_variant_id=_text(variant, "id"),
-            title=_text(product, "name"),
+            platform_variant_id=text(variant, "id"),
+            title=text(product, "name"),
             variant_title=variant_title,
             quantity=quantity,
             unit_price=unit,
@@ -163,8 +138,8 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
             # priceInfo.orderPrice: the order's price (goods and shipping) as the merchant sells it; the
             # VAT Joom collects and the buyer's total (buyerGmv) stay in the raw payload.
             total=Money(order_price, currency),
-            buyer=Buyer(platform_buyer_id=_text(raw, "customerId"), username="",
-                        email=_text(address_raw, "email") if address_raw else ""),
+            buyer=Buyer(platform_buyer_id=text(raw, "customerId"), username="",
+                        email=text(address_raw, "email") if address_raw else ""),
             address=_address(address_raw),
             lines=(line,),
             raw=raw,
@@ -185,9 +160,9 @@ def store_from_payload(raw: Any) -> RemoteStore:
         raise BadPayload("store id is missing")
     return RemoteStore(
         external_id=store_id,
-        name=_text(raw, "name") or store_id,
-        region=(_text(raw, "region") or DEFAULT_STORE_REGION).upper(),
-        currency=(_text(raw, "currency") or DEFAULT_STORE_CURRENCY).upper(),
-        status=_text(raw, "status"),
+        name=text(raw, "name") or store_id,
+        region=(text(raw, "region") or DEFAULT_STORE_REGION).upper(),
+        currency=(text(raw, "currency") or DEFAULT_STORE_CURRENCY).upper(),
+        status=text(raw, "status"),
         details={k: v for k, v in raw.items() if k not in {"id", "name", "status"}},
     )

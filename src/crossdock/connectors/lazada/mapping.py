@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
+from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
@@ -68,10 +68,10 @@ def derive_status(item_statuses: Sequence[str], need_cancel_confirm: bool = Fals
     if not item_statuses:
         raise BadPayload("the order has no items")
     mapped: list[tuple[str, OrderStatus]] = []
-    for text in item_statuses:
-        if text not in STATUS:
-            raise BadPayload(f"unknown item status {text!r}")
-        mapped.append((text, STATUS[text]))
+    for item_status in item_statuses:
+        if item_status not in STATUS:
+            raise BadPayload(f"unknown item status {item_status!r}")
+        mapped.append((item_status, STATUS[item_status]))
     live = [pair for pair in mapped if pair[1] is not OrderStatus.CANCELLED]
     if not live:
         return OrderStatus.CANCELLED, mapped[0][0]
@@ -88,32 +88,10 @@ def derive_status(item_statuses: Sequence[str], need_cancel_confirm: bool = Fals
     return status, text
 
 
-def _str(obj: dict[str, Any], field: str) -> str:
-    value = obj.get(field)
-    return "" if value is None else str(value)
-
-
 def _flag(obj: dict[str, Any], field: str) -> bool:
     # Documented as Boolean, sent as the string "true" in the samples.
     value = obj.get(field)
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _decimal(value: Any, field: str, *, required: bool = True) -> Decimal:
-    # Lazada writes amounts as strings ("106.00"); numbers are accepted, floats through their shortest text.
-    if value is None or value == "":
-        if required:
-            raise BadPayload(f"{field} is missing")
-        return Decimal(0)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadPayload(f"{field} is {value!r}, expected an amount")
-    try:
-        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadPayload(f"{field} is {value!r}, expected an amount") from None
-    if not amount.is_finite():
-        raise BadPayload(f"{field} is {value!r}, expected an amount")
-    return amount
 
 
 def parse_time(value: Any, field: str) -> datetime:
@@ -151,39 +129,39 @@ def _address(raw: Any, region: str) -> Address | None:
         return None
     if not isinstance(raw, dict):
         raise BadPayload("address_shipping is not an object")
-    name = " ".join(p for p in (_str(raw, "first_name"), _str(raw, "last_name")) if p)
-    country_text = _str(raw, "country").strip()
+    name = " ".join(p for p in (text(raw, "first_name"), text(raw, "last_name")) if p)
+    country_text = text(raw, "country").strip()
     country = _COUNTRIES.get(country_text.lower(), country_text.upper() if len(country_text) == 2 else region)
-    city = _str(raw, "city") or _str(raw, "address4")
+    city = text(raw, "city") or text(raw, "address4")
     # address1 detailed address, address3 state, address4 city, address5 third level (Get order guide).
-    parts = [_str(raw, "address1"), _str(raw, "address2"), _str(raw, "address5"), city, _str(raw, "address3"),
-             _str(raw, "post_code"), country_text]
+    parts = [text(raw, "address1"), text(raw, "address2"), text(raw, "address5"), city, text(raw, "address3"),
+             text(raw, "post_code"), country_text]
     return Address(
-        name=name, phone=_str(raw, "phone"), country=country, state=_str(raw, "address3"), city=city,
-        district=_str(raw, "addressDsitrict") or _str(raw, "address5"), postcode=_str(raw, "post_code"),
-        line1=_str(raw, "address1"), full_address=", ".join(dict.fromkeys(p for p in parts if p)),
+        name=name, phone=text(raw, "phone"), country=country, state=text(raw, "address3"), city=city,
+        district=text(raw, "addressDsitrict") or text(raw, "address5"), postcode=text(raw, "post_code"),
+        line1=text(raw, "address1"), full_address=", ".join(dict.fromkeys(p for p in parts if p)),
     )
 
 
 def _line(raw: dict[str, Any], index: int, currency: str) -> OrderLine:
     where = f"order_items[{index}]"
-    line_id = _str(raw, "order_item_id")
+    line_id = text(raw, "order_item_id")
     if not line_id:
         raise BadPayload(f"{where}.order_item_id is missing")
-    price = _decimal(raw.get("item_price"), f"{where}.item_price")
+    price = amount(raw.get("item_price"), f"{where}.item_price")
     paid = raw.get("paid_price")
     return OrderLine(
         platform_line_id=line_id,
-        sku=_str(raw, "sku"),
-        platform_item_id=_str(raw, "product_id"),
-        platform_variant_id=_str(raw, "sku_id"),
-        title=_str(raw, "name"),
-        variant_title=_str(raw, "variation"),
+        sku=text(raw, "sku"),
+        platform_item_id=text(raw, "product_id"),
+        platform_variant_id=text(raw, "sku_id"),
+        title=text(raw, "name"),
+        variant_title=text(raw, "variation"),
         # "lazada does not count the number of items in the order, but rather responds to the order items as
         # separate objects": every order item is one unit.
         quantity=1,
         unit_price=Money(price, currency),
-        paid_unit_price=Money(price if paid in (None, "") else _decimal(paid, f"{where}.paid_price"), currency),
+        paid_unit_price=Money(price if paid in (None, "") else amount(paid, f"{where}.paid_price"), currency),
     )
 
 
@@ -194,7 +172,7 @@ def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
     """
     if not isinstance(raw, dict):
         raise BadPayload("order is not a JSON object")
-    order_id = _str(raw, "order_id")
+    order_id = text(raw, "order_id")
     if not order_id:
         raise BadPayload("order_id is missing")
     items = raw.get(ITEMS_KEY)
@@ -203,12 +181,12 @@ def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise BadPayload(f"order_items[{index}] is not an object")
-        if _str(item, "order_id") not in ("", order_id):
-            raise BadPayload(f"order_items[{index}] belongs to order {_str(item, 'order_id')}, not {order_id}")
-        if not _str(item, "status"):
+        if text(item, "order_id") not in ("", order_id):
+            raise BadPayload(f"order_items[{index}] belongs to order {text(item, 'order_id')}, not {order_id}")
+        if not text(item, "status"):
             raise BadPayload(f"order_items[{index}].status is missing")
-    status, platform_status = derive_status([_str(i, "status") for i in items], _flag(raw, "need_cancel_confirm"))
-    currencies = {_str(i, "currency") for i in items}
+    status, platform_status = derive_status([text(i, "status") for i in items], _flag(raw, "need_cancel_confirm"))
+    currencies = {text(i, "currency") for i in items}
     if len(currencies) != 1 or "" in currencies:
         raise BadPayload(f"order items do not agree on one currency: {sorted(currencies)}")
     currency = currencies.pop()
@@ -219,12 +197,12 @@ def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
         # An item can change before its order's stamp does; the latest of them is when the order last changed.
         updated = max([updated, *(t for t in item_times if t is not None)])
         # Get order guide: "buyer paid price = price - voucher + shipping_fee".
-        total = (_decimal(raw.get("price"), "price") - _decimal(raw.get("voucher"), "voucher", required=False)
-                 + _decimal(raw.get("shipping_fee"), "shipping_fee", required=False))
+        total = (amount(raw.get("price"), "price") - amount(raw.get("voucher"), "voucher", required=False)
+                 + amount(raw.get("shipping_fee"), "shipping_fee", required=False))
         lines = tuple(_line(item, n, currency) for n, item in enumerate(items))
         paid_times = (_millis(i.get("payment_time"), f"order_items[{n}].payment_time") for n, i in enumerate(items))
         paid = [t for t in paid_times if t is not None]
-        live = [i for i in items if STATUS[_str(i, "status")] is not OrderStatus.CANCELLED] or items
+        live = [i for i in items if STATUS[text(i, "status")] is not OrderStatus.CANCELLED] or items
         slas = [parse_time(i["sla_time_stamp"], "sla_time_stamp") for i in live if i.get("sla_time_stamp")]
         first = items[0]
         return OrderSnapshot(
@@ -234,17 +212,17 @@ def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
             created_at=created,
             updated_at=updated,
             total=Money(total, currency),
-            buyer=Buyer(platform_buyer_id=_str(first, "buyer_id"),
-                        username=" ".join(p for p in (_str(raw, "customer_first_name"),
-                                                      _str(raw, "customer_last_name")) if p)),
+            buyer=Buyer(platform_buyer_id=text(first, "buyer_id"),
+                        username=" ".join(p for p in (text(raw, "customer_first_name"),
+                                                      text(raw, "customer_last_name")) if p)),
             address=_address(raw.get("address_shipping"), region),
             lines=lines,
             raw=raw,
             payload_hash=fingerprint(raw),
             paid_at=min(paid) if paid else None,
             ship_by=min(slas) if slas else None,
-            buyer_note=_str(raw, "buyer_note"),
-            cod=_str(raw, "payment_method").upper() == "COD",
+            buyer_note=text(raw, "buyer_note"),
+            cod=text(raw, "payment_method").upper() == "COD",
         )
     except DomainError as exc:  # a currency that is not ISO 4217, a time out of range
         raise BadPayload(str(exc)) from exc

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
+from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
@@ -38,16 +38,6 @@ DETAIL_FIELDS = ",".join([
 ])
 
 
-def _decimal(value: Any, field: str) -> Decimal:
-    # JSON numbers arrive as float; their shortest repr is the text Shopee sent, so no binary error leaks in.
-    if isinstance(value, bool) or value is None:
-        raise BadPayload(f"{field} is {value!r}, expected a number")
-    try:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise BadPayload(f"{field} is {value!r}, expected a number") from None
-
-
 def _int(obj: dict[str, Any], field: str, *, required: bool = True) -> int | None:
     value = obj.get(field)
     if value is None or value == "":
@@ -62,21 +52,16 @@ def _int(obj: dict[str, Any], field: str, *, required: bool = True) -> int | Non
         raise BadPayload(f"{field} is {value!r}, expected an integer") from None
 
 
-def _str(obj: dict[str, Any], field: str) -> str:
-    value = obj.get(field)
-    return "" if value is None else str(value)
-
-
 def _address(raw: Any) -> Address | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
         raise BadPayload("recipient_address is not an object")
     return Address(
-        name=_str(raw, "name"), phone=_str(raw, "phone"), country=_str(raw, "region"),
-        state=_str(raw, "state"), city=_str(raw, "city"),
-        district=" ".join(p for p in (_str(raw, "district"), _str(raw, "town")) if p),
-        postcode=_str(raw, "zipcode"), full_address=_str(raw, "full_address"),
+        name=text(raw, "name"), phone=text(raw, "phone"), country=text(raw, "region"),
+        state=text(raw, "state"), city=text(raw, "city"),
+        district=" ".join(p for p in (text(raw, "district"), text(raw, "town")) if p),
+        postcode=text(raw, "zipcode"), full_address=text(raw, "full_address"),
     )
 
 
@@ -89,17 +74,17 @@ def _line(raw: Any, index: int, currency: str) -> OrderLine:
         raise BadPayload(f"item_list[{index}].model_quantity_purchased is {quantity}")
     item_id = _int(raw, "item_id")
     model_id = _int(raw, "model_id", required=False) or 0
-    original = _decimal(raw.get("model_original_price"), f"item_list[{index}].model_original_price")
+    original = amount(raw.get("model_original_price"), f"item_list[{index}].model_original_price")
     discounted = raw.get("model_discounted_price")
-    paid = original if discounted is None else _decimal(discounted, f"item_list[{index}].model_discounted_price")
+    paid = original if discounted is None else amount(discounted, f"item_list[{index}].model_discounted_price")
     return OrderLine(
         # order_item_id repeats across models of one item; with model_id and position it is unique.
-        platform_line_id=f"{_str(raw, 'order_item_id') or item_id}-{model_id}-{index}",
-        sku=_str(raw, "model_sku") or _str(raw, "item_sku"),
+        platform_line_id=f"{text(raw, 'order_item_id') or item_id}-{model_id}-{index}",
+        sku=text(raw, "model_sku") or text(raw, "item_sku"),
         platform_item_id=str(item_id),
         platform_variant_id=str(model_id) if model_id else "",
-        title=_str(raw, "item_name"),
-        variant_title=_str(raw, "model_name"),
+        title=text(raw, "item_name"),
+        variant_title=text(raw, "model_name"),
         quantity=quantity,
         unit_price=Money(original, currency),
         paid_unit_price=Money(paid, currency),
@@ -113,10 +98,10 @@ def order_from_detail(raw: Any) -> OrderSnapshot:
     order_sn = raw.get("order_sn")
     if not isinstance(order_sn, str) or not order_sn:
         raise BadPayload("order_sn is missing")
-    status_text = _str(raw, "order_status")
+    status_text = text(raw, "order_status")
     if status_text not in STATUS:
         raise BadPayload(f"unknown order_status {status_text!r}")
-    currency = _str(raw, "currency")
+    currency = text(raw, "currency")
     items = raw.get("item_list")
     if not isinstance(items, list) or not items:
         raise BadPayload("item_list is missing or empty")
@@ -124,7 +109,7 @@ def order_from_detail(raw: Any) -> OrderSnapshot:
         created = _int(raw, "create_time")
         updated = _int(raw, "update_time")
         assert created is not None and updated is not None
-        total = Money(_decimal(raw.get("total_amount"), "total_amount"), currency)
+        total = Money(amount(raw.get("total_amount"), "total_amount"), currency)
         lines = tuple(_line(item, i, currency) for i, item in enumerate(items))
         pay_time = _int(raw, "pay_time", required=False)
         ship_by = _int(raw, "ship_by_date", required=False)
@@ -135,14 +120,14 @@ def order_from_detail(raw: Any) -> OrderSnapshot:
             created_at=from_unix(created),
             updated_at=from_unix(updated),
             total=total,
-            buyer=Buyer(platform_buyer_id=_str(raw, "buyer_user_id"), username=_str(raw, "buyer_username")),
+            buyer=Buyer(platform_buyer_id=text(raw, "buyer_user_id"), username=text(raw, "buyer_username")),
             address=_address(raw.get("recipient_address")),
             lines=lines,
             raw=raw,
             payload_hash=fingerprint(raw),
             paid_at=from_unix(pay_time) if pay_time else None,
             ship_by=from_unix(ship_by) if ship_by else None,
-            buyer_note=_str(raw, "message_to_seller"),
+            buyer_note=text(raw, "message_to_seller"),
             cod=bool(raw.get("cod")),
         )
     except DomainError as exc:  # a currency that is not ISO 4217, a time out of range

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
+from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
@@ -30,27 +31,6 @@ STATUS: dict[str, OrderStatus] = {
 }
 # A buyer's pending cancellation request (is_buyer_request_cancel) only matters before hand-over.
 _CANCELLABLE = frozenset({"UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION"})
-
-
-def _str(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    return "" if value is None else str(value)
-
-
-def _amount(value: Any, where: str) -> Decimal:
-    # TikTok sends money as decimal strings ("5000", "21.3"); a number is accepted from its exact text.
-    if isinstance(value, bool) or value is None or value == "":
-        raise BadPayload(f"{where} is {value!r}, expected a decimal string")
-    if not isinstance(value, str | int | float):
-        raise BadPayload(f"{where} is {value!r}, expected a decimal string")
-    text = value.strip() if isinstance(value, str) else repr(value)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise BadPayload(f"{where} is {value!r}, expected a decimal string") from None
-    if not amount.is_finite():
-        raise BadPayload(f"{where} is {value!r}, expected a finite amount")
-    return amount
 
 
 def _time(obj: dict[str, Any], key: str, *, required: bool) -> int | None:
@@ -81,13 +61,13 @@ def _address(raw: Any) -> Address | None:
         raise BadPayload("recipient_address.district_info is not a list")
     for entry in districts:
         if isinstance(entry, dict) and entry.get("address_level"):
-            levels[str(entry["address_level"])] = _str(entry, "address_name")
-    street = " ".join(p for p in (_str(raw, "address_line1").strip(), _str(raw, "address_line2").strip()) if p)
+            levels[str(entry["address_level"])] = text(entry, "address_name")
+    street = " ".join(p for p in (text(raw, "address_line1").strip(), text(raw, "address_line2").strip()) if p)
     return Address(
-        name=_str(raw, "name"), phone=_str(raw, "phone_number"), country=_str(raw, "region_code"),
-        state=levels.get("L1", ""), city=levels.get("L2", "") or _str(raw, "post_town"),
-        district=levels.get("L3", ""), postcode=_str(raw, "postal_code"), line1=street,
-        full_address=_str(raw, "full_address"),
+        name=text(raw, "name"), phone=text(raw, "phone_number"), country=text(raw, "region_code"),
+        state=levels.get("L1", ""), city=levels.get("L2", "") or text(raw, "post_town"),
+        district=levels.get("L3", ""), postcode=text(raw, "postal_code"), line1=street,
+        full_address=text(raw, "full_address"),
     )
 
 
@@ -98,27 +78,27 @@ def _lines(items: list[Any], currency: str) -> tuple[OrderLine, ...]:
         where = f"line_items[{index}]"
         if not isinstance(item, dict):
             raise BadPayload(f"{where} is not an object")
-        if not _str(item, "id"):
+        if not text(item, "id"):
             raise BadPayload(f"{where}.id is missing")
-        if not _str(item, "sku_id"):
+        if not text(item, "sku_id"):
             raise BadPayload(f"{where}.sku_id is missing")
-        line_currency = _str(item, "currency")
+        line_currency = text(item, "currency")
         if line_currency and line_currency != currency:
             raise BadPayload(f"{where}.currency is {line_currency}, the order is paid in {currency}")
-        original = _amount(item.get("original_price"), f"{where}.original_price")
-        sale = _amount(item.get("sale_price"), f"{where}.sale_price")
-        groups.setdefault((_str(item, "sku_id"), original, sale), []).append(item)
+        original = amount(item.get("original_price"), f"{where}.original_price")
+        sale = amount(item.get("sale_price"), f"{where}.sale_price")
+        groups.setdefault((text(item, "sku_id"), original, sale), []).append(item)
     lines = []
     for (sku_id, original, sale), rows in groups.items():
         first = rows[0]
         lines.append(OrderLine(
             # The first unit's line item id: stable for the order's life, unique within the order.
-            platform_line_id=_str(first, "id"),
-            sku=_str(first, "seller_sku").strip(),
-            platform_item_id=_str(first, "product_id"),
+            platform_line_id=text(first, "id"),
+            sku=text(first, "seller_sku").strip(),
+            platform_item_id=text(first, "product_id"),
             platform_variant_id=sku_id,
-            title=_str(first, "product_name"),
-            variant_title=_str(first, "sku_name"),
+            title=text(first, "product_name"),
+            variant_title=text(first, "sku_name"),
             quantity=len(rows),
             unit_price=Money(original, currency),
             paid_unit_price=Money(sale, currency),
@@ -133,13 +113,13 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
     order_id = raw.get("id")
     if not isinstance(order_id, str) or not order_id:
         raise BadPayload("id is missing")
-    status_text = _str(raw, "status")
+    status_text = text(raw, "status")
     if status_text not in STATUS:
         raise BadPayload(f"unknown status {status_text!r}")
     payment = raw.get("payment")
     if not isinstance(payment, dict):
         raise BadPayload("payment is missing")
-    currency = _str(payment, "currency")
+    currency = text(payment, "currency")
     if not currency:
         raise BadPayload("payment.currency is missing")
     items = raw.get("line_items")
@@ -154,7 +134,7 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
         assert created is not None and updated is not None
         paid = _time(raw, "paid_time", required=False)
         ship_by = _time(raw, "rts_sla_time", required=False)
-        total = Money(_amount(payment.get("total_amount"), "payment.total_amount"), currency)
+        total = Money(amount(payment.get("total_amount"), "payment.total_amount"), currency)
         return OrderSnapshot(
             platform_order_id=order_id,
             platform_status=status_text,
@@ -162,14 +142,14 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
             created_at=from_unix(created),
             updated_at=from_unix(updated),
             total=total,
-            buyer=Buyer(platform_buyer_id=_str(raw, "user_id"), username="", email=_str(raw, "buyer_email")),
+            buyer=Buyer(platform_buyer_id=text(raw, "user_id"), username="", email=text(raw, "buyer_email")),
             address=_address(raw.get("recipient_address")),
             lines=_lines(items, currency),
             raw=raw,
             payload_hash=fingerprint(raw),
             paid_at=from_unix(paid) if paid else None,
             ship_by=from_unix(ship_by) if ship_by else None,
-            buyer_note=_str(raw, "buyer_message"),
+            buyer_note=text(raw, "buyer_message"),
             cod=raw.get("is_cod") is True,
         )
     except DomainError as exc:   # a currency that is not ISO 4217, a time out of range
