@@ -85,23 +85,17 @@ class OrderSync:
             raise StoreNotPullable(f"store {store.id} ({store.name}) is {store.status.value}/{store.health.value}: "
                                    f"{store.health_detail or 'authorize it again'}")
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow(readonly=True) as uow:
             watermark = uow.sync.watermark(store.id, STREAM)
-            if cmd.since is not None:
-                since = require_utc(cmd.since)
-            elif watermark is not None:
-                since = watermark - self.policy.overlap
-            else:
-                since = now - self.policy.initial_lookback
-            until = require_utc(cmd.until) if cmd.until is not None else now
-            run = SyncRunView(id=0, store_id=store.id, stream=STREAM, trigger=cmd.trigger, state="running",
-                              window_from=since, window_to=until, started_at=now)
-            run.id = uow.sync.start_run(run)
-            uow.commit()
+        if cmd.since is not None:
+            since = require_utc(cmd.since)
+        elif watermark is not None:
+            since = watermark - self.policy.overlap
+        else:
+            since = now - self.policy.initial_lookback
+        until = require_utc(cmd.until) if cmd.until is not None else now
 
-        started = time.monotonic()
-        stats = CallStats()
-        try:
+        def work(run: SyncRunView, stats: CallStats) -> None:
             if since >= until:
                 raise Fatal(f"nothing to pull: since {since.isoformat()} is not before until {until.isoformat()}")
             source = self._source(store, stats)
@@ -110,6 +104,21 @@ class OrderSync:
                 self._pull_window(store, source, run, stats, w_from, w_to)
                 if progress:
                     progress(run, (w_to - since).total_seconds() / span)
+
+        return self._tracked(store, cmd.trigger, since, until, work)
+
+    def _tracked(self, store: Store, trigger: str, since: datetime, until: datetime,
+                 work: Callable[[SyncRunView, CallStats], None]) -> SyncRunView:
+        """Run `work` as a recorded sync run: started, then finished or failed with what it cost. Connector
+        and configuration errors end the run (and say so); anything else is recorded, then raised."""
+        with self._uow() as uow:
+            run = SyncRunView(id=0, store_id=store.id, stream=STREAM, trigger=trigger, state="running",
+                              window_from=since, window_to=until, started_at=self._clock.now())
+            run.id = uow.sync.start_run(run)
+            uow.commit()
+        started, stats = time.monotonic(), CallStats()
+        try:
+            work(run, stats)
         except (ConnectorError, NotConfigured, SecretsError) as exc:
             self._fail(store, run, stats, started, exc)
             return run
@@ -264,29 +273,19 @@ class OrderSync:
         a window pull, without moving the cursor, which still covers everything by update time."""
         store = self._stores.get(store_id)
         now = self._clock.now()
-        with self._uow() as uow:
-            run = SyncRunView(id=0, store_id=store.id, stream=STREAM, trigger=trigger, state="running",
-                              window_from=now, window_to=now, started_at=now)
-            run.id = uow.sync.start_run(run)
-            uow.commit()
-        started, stats = time.monotonic(), CallStats()
-        try:
+
+        def work(run: SyncRunView, stats: CallStats) -> None:
             source = self._source(store, stats)
             refs = [OrderRef(oid) for oid in dict.fromkeys(platform_order_ids)]
             open_bad = self._open_quarantine(store.id)
-            for i in range(0, len(refs), max(1, source.detail_batch)):
-                records = source.fetch_orders(refs[i:i + source.detail_batch])
+            batch = max(1, source.detail_batch)
+            for i in range(0, len(refs), batch):
+                records = source.fetch_orders(refs[i:i + batch])
                 run.pages += 1
                 self._copy_stats(run, stats)
                 self._retry_conflict(partial(self._ingest, store, records, run, open_bad, None))
-        except (ConnectorError, NotConfigured, SecretsError) as exc:
-            self._fail(store, run, stats, started, exc)
-            return run
-        except Exception as exc:
-            self._fail(store, run, stats, started, exc)
-            raise
-        self._finish(store, run, stats, started)
-        return run
+
+        return self._tracked(store, trigger, now, now, work)
 
     # --- checks and reads -----------------------------------------------------------------------
 
