@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.control import ControlBase, error, json_object
+from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
 from crossdock.emulators.amazon.world import (
     ALL_ELEMENTS,
@@ -263,7 +264,7 @@ class AmazonApi:
     def _lwa_grant(self, ctx: _Context) -> dict[str, Any]:
         if not ctx.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise LwaError(400, "invalid_request", "The request has an invalid parameter : Content-Type")
-        form = {k: v[-1] for k, v in parse_qs(ctx.body.decode("utf-8", "replace")).items()}
+        form = form_fields(ctx.body)
         grant = form.get("grant_type", "")
         if not grant:
             raise LwaError(400, "invalid_request", "The request is missing a required parameter : grant_type")
@@ -571,7 +572,7 @@ class AmazonApi:
 <ul>{forms or "<li>No sellers in the emulator.</li>"}</ul></body></html>""")
 
     async def consent_post(self, request: Request) -> Response:
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        form = form_fields(await request.body())
         with self.emu.lock:
             now = self.emu.now()
             session = self._consent_sessions.pop(form.get("session", ""), None)
@@ -580,7 +581,7 @@ class AmazonApi:
                 return HTMLResponse("<h1>We're sorry</h1><p>The authorization session expired.</p>", status_code=400)
             code = self.emu.auth.issue_code(seller_id, now)
         redirect, state, _ = session
-        return RedirectResponse(_with_query(redirect, {"state": state, "selling_partner_id": seller_id,
+        return RedirectResponse(with_query(redirect, {"state": state, "selling_partner_id": seller_id,
                                                        "spapi_oauth_code": code}), status_code=302)
 
     # ---- routes ---------------------------------------------------------------------------------
@@ -622,32 +623,15 @@ def _restricted_path(path: str) -> bool:
     return any(_path_matches(p, path) for p in patterns)
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-class ControlApi:
+class ControlApi(ControlBase["AmazonEmulator"]):
     """/_emulator endpoints for driving a demo process over HTTP; not part of Amazon."""
-
-    def __init__(self, emulator: AmazonEmulator) -> None:
-        self.emu = emulator
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        body = json.loads(raw) if raw else {}
-        if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
-        return body
 
     async def add_store(self, request: Request) -> Response:
         try:
-            body = await self._body(request)
+            body = await json_object(request)
             external_id = self.emu.add_store(str(body["external_id"]), str(body["region"]), body.get("name"))
         except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return error(exc, 400)
         return JSONResponse({"external_id": external_id}, status_code=201)
 
     async def list_stores(self, request: Request) -> Response:
@@ -659,30 +643,10 @@ class ControlApi:
         return JSONResponse({"stores": stores})
 
     async def generate(self, request: Request) -> Response:
-        external_id = request.path_params["external_id"]
-        try:
-            body = await self._body(request)
-            now = self.emu.now()
-            created = self.emu.generate_orders(external_id, int(body.get("count", 100)),
-                                               now - timedelta(days=float(body.get("days", 30))), now)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"external_id": external_id, "created": len(created), "order_ids": created},
-                            status_code=201)
+        return await self._generate(request, request.path_params["external_id"], "external_id", "order_ids")
 
     async def authorize(self, request: Request) -> Response:
-        seller_id = request.path_params["seller_id"]
-        try:
-            code = self.emu.authorize(seller_id)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse({"spapi_oauth_code": code, "selling_partner_id": seller_id})
-
-    async def tick(self, request: Request) -> Response:
-        created, updated = self.emu.tick()
-        return JSONResponse({"created": created, "updated": updated})
+        return self._authorized(request.path_params["seller_id"], "spapi_oauth_code", "selling_partner_id")
 
     def routes(self) -> list[Route]:
         return [

@@ -7,28 +7,25 @@ participation; one consent (`authorize(seller_id)`) covers every marketplace of 
 
 from __future__ import annotations
 
-import pickle
-import threading
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.handle import EmulatorHandle
 from crossdock.emulators.amazon.app import ORDER_ITEMS_PAGE_SIZE, CallRecord, create_app
 from crossdock.emulators.amazon.auth import AuthState
 from crossdock.emulators.amazon.limits import RateLimiter
 from crossdock.emulators.amazon.marketplaces import BY_ID, by_region
 from crossdock.emulators.amazon.notifications import Delivery, Subscription, order_change
 from crossdock.emulators.amazon.world import Change, World
-from crossdock.emulators.shopee.transport import ASGISyncTransport
-from crossdock.ports.clock import Clock, SystemClock
+from crossdock.ports.clock import Clock
 
 DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c"
 
 
-class AmazonEmulator:
+class AmazonEmulator(EmulatorHandle[CallRecord]):
     """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, ORDER_CHANGE notifications.
 
     Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
@@ -36,35 +33,24 @@ class AmazonEmulator:
     lock, so the emulator may be driven from several threads.
     """
 
+    world: World
+    auth: AuthState
+
     def __init__(self, client_id: str, client_secret: str, application_id: str = DEFAULT_APPLICATION_ID,
                  clock: Clock | None = None, seed: int = 0, redirect_uri: str = "") -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.application_id = application_id
         self.redirect_uri = redirect_uri
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.seed = seed
-        self.lock = threading.RLock()
+        super().__init__(clock, seed)
         self.world = World(seed)
         self.auth = AuthState()
         self.limiter = RateLimiter()
         self.order_items_page_size = ORDER_ITEMS_PAGE_SIZE
-        self.calls: list[CallRecord] = []
-        self._failures: list[int] = []
         self.subscription: Subscription | None = None
         self.app: Starlette = create_app(self)
 
-    # ---- time and transport ---------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        moment = self.clock.now()
-        if moment.tzinfo is None:
-            raise ValueError("the emulator clock must return timezone-aware datetimes")
-        return moment.astimezone(UTC)
-
-    def transport(self) -> httpx.BaseTransport:
-        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
-        return ASGISyncTransport(self.app)
+    # ---- token lifetimes --------------------------------------------------------------------------
 
     @property
     def authorization_ttl(self) -> timedelta:
@@ -181,19 +167,6 @@ class AmazonEmulator:
         with self.lock:
             self.limiter.configure(per_second, burst, operation)
 
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answer the next n requests (SP-API or LWA) with `status` and that service's error body."""
-        with self.lock:
-            self._failures.extend([status] * n)
-
-    def take_injected_failure(self) -> int | None:
-        with self.lock:
-            return self._failures.pop(0) if self._failures else None
-
-    def record(self, call: CallRecord) -> None:
-        with self.lock:
-            self.calls.append(call)
-
     # ---- notifications ----------------------------------------------------------------------------
 
     def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
@@ -223,24 +196,3 @@ class AmazonEmulator:
                                         merged=order.merged(), change_type=change.change_type,
                                         changed_at=change.at, now=self.now())
             subscription.deliver(document)
-
-    # ---- snapshots (a restarted demo finds the same sellers, orders and tokens) -------------------
-
-    def save(self, path: Path) -> None:
-        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
-        with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})  # not the subscription
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
-
-    def restore(self, path: Path) -> bool:
-        """Load a snapshot written by `save`; False when there is none."""
-        if not path.exists():
-            return False
-        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
-        state = pickle.loads(path.read_bytes())
-        with self.lock:
-            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
-        return True

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.amazon.marketplaces import BY_ID, Marketplace, Place
 
 # Order.OrderStatus enum (ordersV0.json).
@@ -438,12 +439,7 @@ class World:
 
     def generate_orders(self, seller_id: str, marketplace_id: str, count: int, start: datetime, end: datetime,
                         now: datetime) -> list[str]:
-        if count < 0:
-            raise ValueError("count must be >= 0")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware")
-        if end < start:
-            raise ValueError("end must not be before start")
+        check_window(count, start, end)
         self.store(seller_id, marketplace_id)
         seller = self.seller(seller_id)
         low, high = int(start.timestamp()), int(end.timestamp())

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.control import ControlBase, error, json_object
+from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.joom.auth import TokenPair
 from crossdock.emulators.joom.limits import DEFAULT_GROUP, ORDERS_MULTI_GROUP
 from crossdock.emulators.joom.world import ORDER_STATUSES, Order, StoredOrder, parse_rfc3339
@@ -156,7 +158,7 @@ class JoomApi:
         body = (await request.body()).decode("utf-8", "replace")
         if body and "json" not in request.headers.get("content-type", ""):
             # OAuth endpoints take form fields; query parameters work too (as several clients send them).
-            params.update({key: values[-1] for key, values in parse_qs(body).items()})
+            params.update(form_fields(body))
         return _Context(request.method, request.url.path, query, params, str(request.base_url), self.emu.now())
 
     def _record(self, ctx: _Context, status: int, error: str) -> None:
@@ -379,7 +381,7 @@ class JoomApi:
         if not redirect:
             return HTMLResponse(f"<!doctype html><p>Authorization code: <code>{code}</code></p>")
         params = {"code": code, **({"state": state} if state else {})}
-        return RedirectResponse(_with_query(redirect, params), status_code=302)
+        return RedirectResponse(with_query(redirect, params), status_code=302)
 
     # ---- routes ---------------------------------------------------------------------------
 
@@ -406,27 +408,8 @@ class JoomApi:
         ]
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-class ControlApi:
+class ControlApi(ControlBase["JoomEmulator"]):
     """/_emulator endpoints for driving a demo process over HTTP; not part of Joom."""
-
-    def __init__(self, emulator: JoomEmulator) -> None:
-        self.emu = emulator
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        body = json.loads(raw)
-        if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
-        return body
 
     def _store_info(self, store_id: str) -> dict[str, Any]:
         with self.emu.lock:
@@ -438,11 +421,11 @@ class ControlApi:
 
     async def add_store(self, request: Request) -> Response:
         try:
-            body = await self._body(request)
+            body = await json_object(request)
             self.emu.add_store(str(body["external_id"]), str(body.get("region", "EU")), body.get("name"),
                                body.get("account"))
         except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return error(exc, 400)
         return JSONResponse(self._store_info(str(body["external_id"])), status_code=201)
 
     async def list_stores(self, request: Request) -> Response:
@@ -451,26 +434,12 @@ class ControlApi:
         return JSONResponse({"stores": [self._store_info(store_id) for store_id in ids]})
 
     async def generate(self, request: Request) -> Response:
-        store_id = str(request.path_params["store_id"])
-        try:
-            body = await self._body(request)
-            now = self.emu.now()
-            days = float(body.get("days", 30))
-            created = self.emu.generate_orders(store_id, int(body.get("count", 100)), now - timedelta(days=days), now)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"store_id": store_id, "created": len(created), "order_ids": created}, status_code=201)
+        return await self._generate(request, str(request.path_params["store_id"]), "store_id", "order_ids")
 
     async def authorize(self, request: Request) -> Response:
         account = str(request.path_params["account"])
         code = self.emu.authorize(account)
         return JSONResponse({"code": code, "merchant_user_id": self.emu.merchant_user_id(account)})
-
-    async def tick(self, request: Request) -> Response:
-        created, updated = self.emu.tick()
-        return JSONResponse({"created": created, "updated": updated})
 
     def routes(self) -> list[Route]:
         return [

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import pickle
-import threading
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.joom.app import CallRecord, create_app
 from crossdock.emulators.joom.auth import AuthState
 from crossdock.emulators.joom.limits import RateLimiter
-from crossdock.emulators.joom.world import World, new_now
-from crossdock.emulators.shopee.transport import ASGISyncTransport
-from crossdock.ports.clock import Clock, SystemClock
+from crossdock.emulators.joom.world import World
+from crossdock.ports.clock import Clock
 
 DEFAULT_ACCOUNT = "default"
 
 
-class JoomEmulator:
+class JoomEmulator(TokenTtlHandle[CallRecord]):
     """An in-memory Joom for Merchants API (v2 OAuth, v3 orders and stores) for one app.
 
     Accounts are Joom merchant accounts: one authorization covers every store the merchant owns.
     Every notion of "now" (token expiry, quotas, order times) comes from the injected clock, so tests
     move time instead of sleeping. Python calls and HTTP requests share one lock.
     """
+
+    world: World
+    auth: AuthState
 
     def __init__(
         self,
@@ -40,44 +39,11 @@ class JoomEmulator:
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri     # the app's registered redirect, used when a consent names none
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.seed = seed
-        self.lock = threading.RLock()
+        super().__init__(clock, seed)
         self.world = World(seed)
         self.auth = AuthState()
         self.limiter = RateLimiter()
-        self.calls: list[CallRecord] = []
-        self._failures: list[int] = []
         self.app: Starlette = create_app(self)
-
-    # ---- time and transport ---------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return new_now(self.clock.now())
-
-    def transport(self) -> httpx.BaseTransport:
-        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
-        return ASGISyncTransport(self.app)
-
-    # ---- token lifetimes ------------------------------------------------------------------
-
-    @property
-    def access_token_ttl(self) -> timedelta:
-        return self.auth.access_token_ttl
-
-    @access_token_ttl.setter
-    def access_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.access_token_ttl = value
-
-    @property
-    def refresh_token_ttl(self) -> timedelta:
-        return self.auth.refresh_token_ttl
-
-    @refresh_token_ttl.setter
-    def refresh_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.refresh_token_ttl = value
 
     # ---- the world ------------------------------------------------------------------------
 
@@ -146,37 +112,3 @@ class JoomEmulator:
         """One quota for every endpoint group, per merchant, on the emulator clock; buckets start full."""
         with self.lock:
             self.limiter.configure(requests_per_second, burst)
-
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answer the next n API calls with `status` and Joom's error body."""
-        with self.lock:
-            self._failures.extend([status] * n)
-
-    def take_injected_failure(self) -> int | None:
-        with self.lock:
-            return self._failures.pop(0) if self._failures else None
-
-    # ---- snapshots (so a restarted demo finds the same stores, orders and tokens) ----------
-
-    def save(self, path: Path) -> None:
-        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
-        with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
-
-    def restore(self, path: Path) -> bool:
-        """Load a snapshot written by `save`; False when there is none."""
-        if not path.exists():
-            return False
-        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
-        state = pickle.loads(path.read_bytes())
-        with self.lock:
-            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
-        return True
-
-    def record(self, call: CallRecord) -> None:
-        with self.lock:
-            self.calls.append(call)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
+
+from crossdock.emulators._common.limits import TokenBucket, check_rate
 
 # "Request rate limits": orders/multi allows 50 requests a minute; other endpoints 2000 a minute
 # (both from secondary copies of the v3 docs). A minute's worth may be spent at once (assumption).
@@ -16,35 +17,16 @@ DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
 }
 
 
-@dataclass
-class _Bucket:
-    rate: float
-    capacity: int
-    tokens: float
-    updated: datetime
-
-    def take(self, now: datetime) -> float:
-        """Spend a token and return 0, or return the seconds until one will be there."""
-        elapsed = max((now - self.updated).total_seconds(), 0.0)
-        self.tokens = min(float(self.capacity), self.tokens + elapsed * self.rate)
-        self.updated = max(now, self.updated)
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
-
-
 class RateLimiter:
     """A merchant's first call in a group finds its bucket full."""
 
     def __init__(self) -> None:
         self._limits = dict(DEFAULT_LIMITS)
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
 
     def configure(self, rate: float, burst: int) -> None:
         """One limit for every endpoint group; resets every bucket to full."""
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        check_rate(rate, burst)
         self._limits = {group: (rate, burst) for group in DEFAULT_LIMITS}
         self._buckets = {}
 
@@ -54,6 +36,7 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             rate, burst = self._limits[key[1]]
-            bucket = self._buckets[key] = _Bucket(rate, burst, float(burst), now)
-        seconds = bucket.take(now)
-        return 0 if seconds == 0 else max(1, math.ceil(seconds))
+            bucket = self._buckets[key] = TokenBucket.full(rate, burst, now)
+        if bucket.take(now):
+            return 0
+        return max(1, math.ceil(bucket.seconds_to_next()))

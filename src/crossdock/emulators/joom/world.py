@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.joom.places import COUNTRIES, EU_BUYER_WEIGHTS, Country, Place
 
 # Order states of the v3 Orders page ("refunded" from the Order object's enum).
@@ -425,12 +426,7 @@ class World:
     # ---- orders -------------------------------------------------------------------------------
 
     def generate_orders(self, store_id: str, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
-        if count < 0:
-            raise ValueError("count must be >= 0")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware")
-        if end < start:
-            raise ValueError("end must not be before start")
+        check_window(count, start, end)
         store = self.store(store_id)
         low, high = to_timestamp(start), to_timestamp(end)
         times = sorted(store.rng.randint(low, high) for _ in range(count))
@@ -623,10 +619,3 @@ def _catalogue(rng: random.Random, store_id: str) -> tuple[Product, ...]:
             variants=tuple(variants),
         ))
     return tuple(products)
-
-
-def new_now(clock_now: datetime) -> datetime:
-    """Normalise a clock reading to aware UTC, refusing naive times that would make timestamps ambiguous."""
-    if clock_now.tzinfo is None:
-        raise ValueError("the emulator clock must return timezone-aware datetimes")
-    return clock_now.astimezone(UTC)

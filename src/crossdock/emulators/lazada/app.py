@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators.lazada import signing
 from crossdock.emulators.lazada.auth import Account, TokenPair
 from crossdock.emulators.lazada.regions import AUTH_HOST, HOSTS, VENTURES
@@ -411,26 +412,15 @@ def _items_entry(order: StoredOrder) -> dict[str, Any]:
             "order_items": [order.item_fields(item) for item in order.items]}
 
 
-class ControlApi:
+class ControlApi(ControlBase["LazadaEmulator"]):
     """/_emulator endpoints for driving a demo process over HTTP; not part of Lazada."""
-
-    def __init__(self, emulator: LazadaEmulator) -> None:
-        self.emu = emulator
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        body = json.loads(raw) if raw else {}
-        if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
-        return body
 
     async def add_store(self, request: Request) -> Response:
         try:
-            body = await self._body(request)
+            body = await json_object(request)
             self.emu.add_store(str(body["seller_id"]), str(body["region"]), body.get("name"), body.get("account"))
         except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return error(exc, 400)
         return JSONResponse(self._info(str(body["seller_id"])), status_code=201)
 
     async def list_stores(self, request: Request) -> Response:
@@ -439,29 +429,10 @@ class ControlApi:
         return JSONResponse({"sellers": [self._info(seller_id) for seller_id in ids]})
 
     async def generate(self, request: Request) -> Response:
-        seller_id = request.path_params["seller_id"]
-        try:
-            body = await self._body(request)
-            now = self.emu.now()
-            created = self.emu.generate_orders(seller_id, int(body.get("count", 100)),
-                                               now - timedelta(days=float(body.get("days", 30))), now)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"seller_id": seller_id, "created": len(created), "order_ids": created}, status_code=201)
+        return await self._generate(request, request.path_params["seller_id"], "seller_id", "order_ids")
 
     async def authorize(self, request: Request) -> Response:
-        seller_id = request.path_params["seller_id"]
-        try:
-            code = self.emu.authorize(seller_id)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse({"code": code, "seller_id": seller_id})
-
-    async def tick(self, request: Request) -> Response:
-        created, updated = self.emu.tick()
-        return JSONResponse({"created": created, "updated": updated})
+        return self._authorized(request.path_params["seller_id"], "code", "seller_id")
 
     def _info(self, seller_id: str) -> dict[str, Any]:
         with self.emu.lock:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import pickle
-import threading
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.lazada.app import CallRecord, create_app
 from crossdock.emulators.lazada.auth import AuthState
 from crossdock.emulators.lazada.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
 from crossdock.emulators.lazada.push import PushSender, trade_order_body
 from crossdock.emulators.lazada.regions import VENTURES
-from crossdock.emulators.lazada.world import Change, World, new_now
-from crossdock.emulators.shopee.transport import ASGISyncTransport
-from crossdock.ports.clock import Clock, SystemClock
+from crossdock.emulators.lazada.world import Change, World
+from crossdock.ports.clock import Clock
 
 
-class LazadaEmulator:
+class LazadaEmulator(TokenTtlHandle[CallRecord]):
     """An in-memory Lazada Open Platform for one app (app_key + app_secret), serving all six ventures.
 
     A store is a seller in one venture (external_id = seller_id, region = SG, MY, TH, PH, VN or ID); sellers
@@ -29,46 +26,18 @@ class LazadaEmulator:
     from the injected clock. Python calls and HTTP requests share one lock; pushes are sent outside it.
     """
 
+    world: World
+    auth: AuthState
+
     def __init__(self, app_key: str, app_secret: str, clock: Clock | None = None, seed: int = 0) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.seed = seed
-        self.lock = threading.RLock()
+        super().__init__(clock, seed)
         self.world = World(seed)
         self.auth = AuthState()
         self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
-        self.calls: list[CallRecord] = []
-        self._failures: list[int] = []
         self.pusher: PushSender | None = None
         self.app: Starlette = create_app(self)
-
-    # ---- time and transport ---------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return new_now(self.clock.now())
-
-    def transport(self) -> httpx.BaseTransport:
-        """A transport for a sync `httpx.Client` that serves every Lazada host from this emulator in-process."""
-        return ASGISyncTransport(self.app)
-
-    @property
-    def access_token_ttl(self) -> timedelta:
-        return self.auth.access_token_ttl
-
-    @access_token_ttl.setter
-    def access_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.access_token_ttl = value
-
-    @property
-    def refresh_token_ttl(self) -> timedelta:
-        return self.auth.refresh_token_ttl
-
-    @refresh_token_ttl.setter
-    def refresh_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.refresh_token_ttl = value
 
     # ---- the world ------------------------------------------------------------------------
 
@@ -142,19 +111,6 @@ class LazadaEmulator:
         with self.lock:
             self.limiter.configure(per_second, burst)
 
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answer the next n API calls with HTTP `status` and a Lazada error body."""
-        with self.lock:
-            self._failures.extend([status] * n)
-
-    def take_injected_failure(self) -> int | None:
-        with self.lock:
-            return self._failures.pop(0) if self._failures else None
-
-    def record(self, call: CallRecord) -> None:
-        with self.lock:
-            self.calls.append(call)
-
     # ---- push mechanism -------------------------------------------------------------------
 
     def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
@@ -174,27 +130,5 @@ class LazadaEmulator:
             with self.lock:
                 site = self.world.seller(change.seller_id).venture.site
             pusher.send(trade_order_body(change, site, now), now)
-
-    # ---- snapshots ------------------------------------------------------------------------
-
-    def save(self, path: Path) -> None:
-        """Write the world and the issued tokens to `path` (atomically); not the push subscription."""
-        with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
-
-    def restore(self, path: Path) -> bool:
-        """Load a snapshot written by `save`; False when there is none."""
-        if not path.exists():
-            return False
-        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
-        state = pickle.loads(path.read_bytes())
-        with self.lock:
-            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
-        return True
-
 
 __all__ = ["VENTURES", "LazadaEmulator"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from crossdock.emulators._common.limits import TokenBucket, check_rate
 
 # Lazada caps calls per API (QPS) but publishes no figures: these defaults are an assumption, generous enough
 # for a sync. Tests set their own with LazadaEmulator.set_rate_limit.
@@ -15,13 +16,6 @@ DEFAULT_RATE_LIMIT_BURST = 40
 BAN = timedelta(seconds=1)
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: datetime
-    banned_until: datetime | None = None
-
-
 class RateLimiter:
     """One bucket per (app_key, api path); an API's first call finds its bucket full."""
 
@@ -29,22 +23,22 @@ class RateLimiter:
         self.configure(rate, burst)
 
     def configure(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        check_rate(rate, burst)
         self.rate, self.burst = rate, burst
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._banned_until: dict[tuple[str, str], datetime] = {}
 
     def check(self, app_key: str, api_path: str, now: datetime) -> int:
         """0 when the call may go ahead, else the whole seconds the ban still lasts."""
-        bucket = self._buckets.setdefault((app_key, api_path), _Bucket(float(self.burst), now))
-        elapsed = max((now - bucket.updated).total_seconds(), 0.0)
-        bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)
-        bucket.updated = max(now, bucket.updated)
-        if bucket.banned_until is not None and now < bucket.banned_until:
-            return max(1, math.ceil((bucket.banned_until - now).total_seconds()))
-        bucket.banned_until = None
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        key = (app_key, api_path)
+        bucket = self._buckets.setdefault(key, TokenBucket.full(self.rate, self.burst, now))
+        # Tokens keep refilling during a ban, so the first call after it finds them there.
+        bucket.refill(now)
+        banned_until = self._banned_until.get(key)
+        if banned_until is not None and now < banned_until:
+            return max(1, math.ceil((banned_until - now).total_seconds()))
+        self._banned_until.pop(key, None)
+        if bucket.spend():
             return 0
-        bucket.banned_until = now + BAN
+        self._banned_until[key] = now + BAN
         return max(1, math.ceil(BAN.total_seconds()))

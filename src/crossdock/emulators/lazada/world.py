@@ -7,10 +7,11 @@ import copy
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.lazada.regions import SHIPPING_FEE_USD, VENTURES, Venture
 from crossdock.emulators.shopee.regions import Place
 
@@ -417,12 +418,7 @@ class World:
     # ---- orders ----------------------------------------------------------------------------
 
     def generate_orders(self, seller_id: str, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
-        if count < 0:
-            raise ValueError("count must be >= 0")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware")
-        if end < start:
-            raise ValueError("end must not be before start")
+        check_window(count, start, end)
         seller = self.seller(seller_id)
         now_ts = int(now.timestamp())
         low, high = int(start.timestamp()), min(int(end.timestamp()), now_ts)
@@ -675,11 +671,5 @@ def _fate(rng: random.Random, order: Order) -> list[Step]:
     return steps
 
 
-def new_now(clock_now: datetime) -> datetime:
-    if clock_now.tzinfo is None:
-        raise ValueError("the emulator clock must return timezone-aware datetimes")
-    return clock_now.astimezone(UTC)
-
-
 __all__ = ["CLOSED_STATUSES", "ITEM_STATUSES", "STATUS_FILTER_ALL", "Change", "Order", "RawOrder", "Seller",
-           "StoredOrder", "World", "iso_local", "money", "new_now", "parse_iso"]
+           "StoredOrder", "World", "iso_local", "money", "parse_iso"]

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.control import ControlBase, error, json_object
+from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.shopee import signing
 from crossdock.emulators.shopee.world import EXTRA_LIST_FILTERS, ORDER_STATUSES, Order, to_timestamp
 
@@ -432,8 +433,7 @@ class ShopeeApi:
         return HTMLResponse(page)
 
     async def auth_partner_post(self, request: Request) -> Response:
-        raw = (await request.body()).decode("utf-8", "replace")
-        form = {key: values[-1] for key, values in parse_qs(raw).items()}
+        form = form_fields(await request.body())
         with self.emu.lock:
             now = self.emu.now()
             session = self._consent_sessions.pop(form.get("session", ""), None)
@@ -447,7 +447,7 @@ class ShopeeApi:
                 )
             code = self.emu.auth.issue_code(shop_id, now)
             self.emu.record(CallRecord("POST", AUTH_PARTNER_PATH, {}, 302, shop_id, now))
-        return RedirectResponse(_with_query(session[0], {"code": code, "shop_id": str(shop_id)}), status_code=302)
+        return RedirectResponse(with_query(session[0], {"code": code, "shop_id": str(shop_id)}), status_code=302)
 
     # ---- routes ---------------------------------------------------------------------------
 
@@ -478,34 +478,15 @@ class ShopeeApi:
         ]
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-class ControlApi:
+class ControlApi(ControlBase["ShopeeEmulator"]):
     """/_emulator endpoints for driving a demo process over HTTP; not part of Shopee."""
-
-    def __init__(self, emulator: ShopeeEmulator) -> None:
-        self.emu = emulator
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        body = json.loads(raw)
-        if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
-        return body
 
     async def add_shop(self, request: Request) -> Response:
         try:
-            body = await self._body(request)
+            body = await json_object(request)
             self.emu.add_shop(int(body["shop_id"]), str(body["region"]), body.get("name"))
         except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return error(exc, 400)
         return JSONResponse(self._shop_info(int(body["shop_id"])), status_code=201)
 
     async def list_shops(self, request: Request) -> Response:
@@ -514,30 +495,10 @@ class ControlApi:
         return JSONResponse({"shops": [self._shop_info(shop_id) for shop_id in ids]})
 
     async def generate(self, request: Request) -> Response:
-        shop_id = int(request.path_params["shop_id"])
-        try:
-            body = await self._body(request)
-            count = int(body.get("count", 100))
-            days = float(body.get("days", 30))
-            now = self.emu.now()
-            created = self.emu.generate_orders(shop_id, count, now - timedelta(days=days), now)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"shop_id": shop_id, "created": len(created), "order_sns": created}, status_code=201)
+        return await self._generate(request, int(request.path_params["shop_id"]), "shop_id", "order_sns")
 
     async def authorize(self, request: Request) -> Response:
-        shop_id = int(request.path_params["shop_id"])
-        try:
-            code = self.emu.authorize(shop_id)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse({"code": code, "shop_id": shop_id})
-
-    async def tick(self, request: Request) -> Response:
-        created, updated = self.emu.tick()
-        return JSONResponse({"created": created, "updated": updated})
+        return self._authorized(int(request.path_params["shop_id"]), "code", "shop_id")
 
     def _shop_info(self, shop_id: int) -> dict[str, Any]:
         with self.emu.lock:

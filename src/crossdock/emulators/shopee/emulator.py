@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import pickle
-import threading
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.shopee.app import CallRecord, create_app
 from crossdock.emulators.shopee.auth import AuthState
 from crossdock.emulators.shopee.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
 from crossdock.emulators.shopee.push import PushSender, order_status_body
-from crossdock.emulators.shopee.transport import ASGISyncTransport
-from crossdock.emulators.shopee.world import World, new_now
-from crossdock.ports.clock import Clock, SystemClock
+from crossdock.emulators.shopee.world import World
+from crossdock.ports.clock import Clock
 
 
-class ShopeeEmulator:
+class ShopeeEmulator(TokenTtlHandle[CallRecord]):
     """An in-memory Shopee Open Platform v2 for one partner app.
 
     Every notion of "now" (token expiry, timestamp checks, rate-limit refills, order times) comes
     from the injected clock, so tests move time instead of sleeping. Python calls and HTTP
     requests share one lock, so the emulator may be driven from several threads.
     """
+
+    world: World
+    auth: AuthState
 
     def __init__(
         self,
@@ -37,45 +37,12 @@ class ShopeeEmulator:
     ) -> None:
         self.partner_id = partner_id
         self.partner_key = partner_key
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.seed = seed
-        self.lock = threading.RLock()
+        super().__init__(clock, seed)
         self.world = World(seed)
         self.auth = AuthState()
         self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
-        self.calls: list[CallRecord] = []
-        self._failures: list[int] = []
         self.pusher: PushSender | None = None
         self.app: Starlette = create_app(self)
-
-    # ---- time and transport ---------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return new_now(self.clock.now())
-
-    def transport(self) -> httpx.BaseTransport:
-        """A transport for a sync `httpx.Client` that serves requests from this emulator in-process."""
-        return ASGISyncTransport(self.app)
-
-    # ---- token lifetimes ------------------------------------------------------------------
-
-    @property
-    def access_token_ttl(self) -> timedelta:
-        return self.auth.access_token_ttl
-
-    @access_token_ttl.setter
-    def access_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.access_token_ttl = value
-
-    @property
-    def refresh_token_ttl(self) -> timedelta:
-        return self.auth.refresh_token_ttl
-
-    @refresh_token_ttl.setter
-    def refresh_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.refresh_token_ttl = value
 
     # ---- the world ------------------------------------------------------------------------
 
@@ -162,38 +129,3 @@ class ShopeeEmulator:
         """Per (partner, shop) token bucket on the emulator clock; resets every bucket to full."""
         with self.lock:
             self.limiter.configure(requests_per_second, burst)
-
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answer the next n Shopee API calls with `status` and Shopee's error envelope."""
-        with self.lock:
-            self._failures.extend([status] * n)
-
-    def take_injected_failure(self) -> int | None:
-        """For the app: the HTTP status to fail the current call with, if one is queued."""
-        with self.lock:
-            return self._failures.pop(0) if self._failures else None
-
-    # ---- snapshots (so a restarted demo finds the same shops, orders and tokens) -----------
-
-    def save(self, path: Path) -> None:
-        """Write the world and the issued tokens to `path` (atomically). Only for the emulator's own files."""
-        with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth})  # not the pusher
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
-
-    def restore(self, path: Path) -> bool:
-        """Load a snapshot written by `save`; False when there is none."""
-        if not path.exists():
-            return False
-        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
-        state = pickle.loads(path.read_bytes())
-        with self.lock:
-            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
-        return True
-
-    def record(self, call: CallRecord) -> None:
-        with self.lock:
-            self.calls.append(call)

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from crossdock.emulators._common.limits import TokenBucket, check_rate
 
 # Shopee does not document its rate limits; these defaults are an assumption, generous enough for a sync.
 DEFAULT_RATE_LIMIT_RPS = 10.0
 DEFAULT_RATE_LIMIT_BURST = 20
-
-
-@dataclass
-class TokenBucket:
-    rate: float
-    capacity: int
-    tokens: float
-    updated: datetime
-
-    def take(self, now: datetime) -> bool:
-        """Spend one token if there is one, after refilling for the time elapsed since the last call."""
-        elapsed = max((now - self.updated).total_seconds(), 0.0)
-        self.tokens = min(float(self.capacity), self.tokens + elapsed * self.rate)
-        self.updated = max(now, self.updated)
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
 
 
 class RateLimiter:
@@ -35,8 +18,7 @@ class RateLimiter:
         self.configure(rate, burst)
 
     def configure(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        check_rate(rate, burst)
         self.rate = rate
         self.burst = burst
         self._buckets: dict[tuple[int, int], TokenBucket] = {}
@@ -45,6 +27,6 @@ class RateLimiter:
         key = (partner_id, shop_id)
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = TokenBucket(self.rate, self.burst, float(self.burst), now)
+            bucket = TokenBucket.full(self.rate, self.burst, now)
             self._buckets[key] = bucket
         return bucket.take(now)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.shopee.regions import REGIONS, Place, Region
 
 # OrderStatus of the v2.0 data definition.
@@ -483,12 +484,7 @@ class World:
             raise KeyError(f"no shop {shop_id} in the emulator; call add_shop first") from None
 
     def generate_orders(self, shop_id: int, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
-        if count < 0:
-            raise ValueError("count must be >= 0")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware")
-        if end < start:
-            raise ValueError("end must not be before start")
+        check_window(count, start, end)
         shop = self.shop(shop_id)
         low, high = to_timestamp(start), to_timestamp(end)
         times = sorted(shop.rng.randint(low, high) for _ in range(count))
@@ -759,13 +755,6 @@ def _catalogue(rng: random.Random, shop_id: int, region: Region) -> tuple[Produc
     return tuple(products)
 
 
-def new_now(clock_now: datetime) -> datetime:
-    """Normalise a clock reading to aware UTC, refusing naive times that would make timestamps ambiguous."""
-    if clock_now.tzinfo is None:
-        raise ValueError("the emulator clock must return timezone-aware datetimes")
-    return clock_now.astimezone(UTC)
-
-
 __all__ = [
     "EXTRA_LIST_FILTERS",
     "ORDER_STATUSES",
@@ -774,6 +763,5 @@ __all__ = [
     "Shop",
     "StoredOrder",
     "World",
-    "new_now",
     "to_timestamp",
 ]

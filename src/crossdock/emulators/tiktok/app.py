@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.control import ControlBase, error, json_object
+from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.tiktok import signing
 from crossdock.emulators.tiktok.world import ORDER_STATUSES, Order, RawOrder, Shop
 
@@ -37,6 +38,8 @@ CONSENT_PATH = "/open/authorize"
 SHOPS_PATH = "/authorization/202309/shops"
 ORDER_SEARCH_PATH = "/order/202309/orders/search"
 ORDER_DETAIL_PATH = "/order/202309/orders"
+# The current version of Get Order Detail: same request and answer (the 202309 fields are a subset).
+ORDER_DETAIL_PATH_202507 = "/order/202507/orders"
 
 # "Timestamps must lie within the range of 5 minutes before to 30 seconds beyond the current time."
 TIMESTAMP_PAST = timedelta(minutes=5)
@@ -119,6 +122,7 @@ class _Context:
     headers: dict[str, str]
     body: bytes
     now: datetime
+    pairs: list[tuple[str, str]] = field(default_factory=list)   # the query as sent, repeated keys kept
     account: str = ""
     shop: Shop | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -177,6 +181,7 @@ class TikTokApi:
             SHOPS_PATH: ("GET", self.get_authorized_shops, False),
             ORDER_SEARCH_PATH: ("POST", self.get_order_list, True),
             ORDER_DETAIL_PATH: ("GET", self.get_order_detail, True),
+            ORDER_DETAIL_PATH_202507: ("GET", self.get_order_detail, True),
         }
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -184,7 +189,8 @@ class TikTokApi:
     async def _context(self, request: Request) -> _Context:
         body = await request.body()
         return _Context(request.method, request.url.path, dict(request.query_params),
-                        {k.lower(): v for k, v in request.headers.items()}, body, self.emu.now())
+                        {k.lower(): v for k, v in request.headers.items()}, body, self.emu.now(),
+                        pairs=request.query_params.multi_items())
 
     def _record(self, ctx: _Context, status: int, code: int) -> None:
         shop_id = ctx.shop.shop_id if ctx.shop else None
@@ -279,7 +285,7 @@ class TikTokApi:
         # A multipart body is left out of the signature; every other body is signed as sent.
         multipart = ctx.headers.get("content-type", "").startswith("multipart/form-data")
         body = "" if multipart else ctx.body.decode("utf-8", "replace")
-        if not signing.verify(self.emu.app_secret, ctx.path, query, body, query["sign"]):
+        if not signing.verify(self.emu.app_secret, ctx.path, ctx.pairs or query, body, query["sign"]):
             raise ApiError(INVALID_SIGN)
         if ctx.body and ctx.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             raise ApiError(INVALID_FORMAT, "Invalid request format. The request body format must be "
@@ -418,7 +424,9 @@ class TikTokApi:
 
     def get_order_detail(self, ctx: _Context) -> dict[str, Any]:
         assert ctx.shop is not None
-        ids = [part.strip() for part in (ctx.query.get("ids") or "").split(",") if part.strip()]
+        # ids come comma-joined (ids=a,b) or repeated (ids=a&ids=b), as client libraries encode lists.
+        sent = [v for k, v in ctx.pairs if k == "ids"] or [ctx.query.get("ids") or ""]
+        ids = [part.strip() for value in sent for part in value.split(",") if part.strip()]
         if not ids:
             raise _param("ids is required.")
         if len(ids) > DETAIL_IDS_MAX:
@@ -453,7 +461,7 @@ class TikTokApi:
 </ul></body></html>""")
 
     async def consent_confirm(self, request: Request) -> Response:
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        form = form_fields(await request.body())
         with self.emu.lock:
             now = self.emu.now()
             session = self._consent_sessions.pop(form.get("session", ""), None)
@@ -463,7 +471,7 @@ class TikTokApi:
                                     status_code=400)
             code = self.emu.auth.issue_code(account, now)
         # "{redirect_url}?code=...&state={state}"
-        return RedirectResponse(_with_query(self.emu.redirect_url, {"code": code, "state": session[0]}),
+        return RedirectResponse(with_query(self.emu.redirect_url, {"code": code, "state": session[0]}),
                                 status_code=302)
 
     def routes(self) -> list[Route]:
@@ -478,32 +486,15 @@ class TikTokApi:
         return [Route("/{rest:path}", self.open_api_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-class ControlApi:
+class ControlApi(ControlBase["TikTokEmulator"]):
     """/_emulator endpoints for driving a demo process over HTTP; not part of TikTok Shop."""
-
-    def __init__(self, emulator: TikTokEmulator) -> None:
-        self.emu = emulator
-
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        body = json.loads(raw) if raw else {}
-        if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
-        return body
 
     async def add_shop(self, request: Request) -> Response:
         try:
-            body = await self._body(request)
+            body = await json_object(request)
             self.emu.add_store(str(body["shop_id"]), str(body["region"]), body.get("name"), body.get("account"))
         except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return error(exc, 400)
         return JSONResponse(self._shop_info(str(body["shop_id"])), status_code=201)
 
     async def list_shops(self, request: Request) -> Response:
@@ -512,29 +503,10 @@ class ControlApi:
         return JSONResponse({"shops": [self._shop_info(i) for i in ids]})
 
     async def generate(self, request: Request) -> Response:
-        shop_id = request.path_params["shop_id"]
-        try:
-            body = await self._body(request)
-            now = self.emu.now()
-            created = self.emu.generate_orders(shop_id, int(body.get("count", 100)),
-                                               now - timedelta(days=float(body.get("days", 30))), now)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (ValueError, TypeError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"shop_id": shop_id, "created": len(created), "order_ids": created}, status_code=201)
+        return await self._generate(request, request.path_params["shop_id"], "shop_id", "order_ids")
 
     async def authorize(self, request: Request) -> Response:
-        account = request.path_params["account"]
-        try:
-            code = self.emu.authorize(account)
-        except KeyError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse({"code": code, "account": account})
-
-    async def tick(self, request: Request) -> Response:
-        created, updated = self.emu.tick()
-        return JSONResponse({"created": created, "updated": updated})
+        return self._authorized(request.path_params["account"], "code", "account")
 
     def _shop_info(self, shop_id: str) -> dict[str, Any]:
         with self.emu.lock:

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import pickle
 import random
-import threading
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
-from crossdock.emulators.shopee.transport import ASGISyncTransport
+from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.tiktok.app import CallRecord, create_app
 from crossdock.emulators.tiktok.auth import AuthState
 from crossdock.emulators.tiktok.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
 from crossdock.emulators.tiktok.push import PushSender, order_status_body
 from crossdock.emulators.tiktok.world import Order, World
-from crossdock.ports.clock import Clock, SystemClock
+from crossdock.ports.clock import Clock
 
 # Assumption: where the seller lands after consenting; TikTok takes it from the app's Partner Center page.
 DEFAULT_REDIRECT_URL = "http://127.0.0.1:8000/api/auth/tiktok/callback"
 
 
-class TikTokEmulator:
+class TikTokEmulator(TokenTtlHandle[CallRecord]):
     """An in-memory TikTok Shop (Partner API 202309 and the auth host) for one app.
 
     Every "now" comes from the injected clock, so tests move time instead of sleeping. Python calls and
@@ -32,48 +29,27 @@ class TikTokEmulator:
     may call back into the emulator to read the order.
     """
 
+    world: World
+    auth: AuthState
+
     def __init__(self, app_key: str, app_secret: str, clock: Clock | None = None, seed: int = 0) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.seed = seed
+        super().__init__(clock, seed)
         self.redirect_url = DEFAULT_REDIRECT_URL
-        self.lock = threading.RLock()
         self.world = World(seed)
         self.auth = AuthState()
         self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
-        self.calls: list[CallRecord] = []
         self.pusher: PushSender | None = None
-        self._failures: list[int] = []
         self._notifications = random.Random(f"{seed}:notifications")
         self.app: Starlette = create_app(self)
 
-    # ---- time and transport ---------------------------------------------------------------
+    # ---- time -----------------------------------------------------------------------------
 
     def now(self) -> datetime:
+        # Unlike the other emulators this one has always read a naive clock as local time; kept as it was.
         return self.clock.now().astimezone(UTC)
 
-    def transport(self) -> httpx.BaseTransport:
-        """A transport for a sync `httpx.Client` serving both hosts (API and auth) from this emulator."""
-        return ASGISyncTransport(self.app)
-
-    @property
-    def access_token_ttl(self) -> timedelta:
-        return self.auth.access_token_ttl
-
-    @access_token_ttl.setter
-    def access_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.access_token_ttl = value
-
-    @property
-    def refresh_token_ttl(self) -> timedelta:
-        return self.auth.refresh_token_ttl
-
-    @refresh_token_ttl.setter
-    def refresh_token_ttl(self, value: timedelta) -> None:
-        with self.lock:
-            self.auth.refresh_token_ttl = value
 
     # ---- the world ------------------------------------------------------------------------
 
@@ -151,19 +127,6 @@ class TikTokEmulator:
         with self.lock:
             self.limiter.configure(per_second, burst)
 
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answer the next n calls (either host) with `status`: 429 as throttling, else an internal error."""
-        with self.lock:
-            self._failures.extend([status] * n)
-
-    def take_injected_failure(self) -> int | None:
-        with self.lock:
-            return self._failures.pop(0) if self._failures else None
-
-    def record(self, call: CallRecord) -> None:
-        with self.lock:
-            self.calls.append(call)
-
     # ---- webhooks -------------------------------------------------------------------------
 
     def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
@@ -189,23 +152,10 @@ class TikTokEmulator:
 
     # ---- snapshots ------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
-        """Write the world and the issued tokens to `path` (atomically); not the webhook subscription."""
-        with self.lock:
-            blob = pickle.dumps({"seed": self.seed, "world": self.world, "auth": self.auth,
-                                 "notifications": self._notifications.getstate()})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(blob)
-        tmp.replace(path)
+    def _snapshot(self) -> dict[str, Any]:
+        # The notification id generator too, so a restored demo does not repeat ids it already sent.
+        return {**super()._snapshot(), "notifications": self._notifications.getstate()}
 
-    def restore(self, path: Path) -> bool:
-        """Load a snapshot written by `save`; False when there is none."""
-        if not path.exists():
-            return False
-        # pickle is acceptable here: the file is the emulator's own, written by save() on this machine.
-        state = pickle.loads(path.read_bytes())
-        with self.lock:
-            self.seed, self.world, self.auth = state["seed"], state["world"], state["auth"]
-            self._notifications.setstate(state["notifications"])
-        return True
+    def _load(self, state: dict[str, Any]) -> None:
+        super()._load(state)
+        self._notifications.setstate(state["notifications"])
