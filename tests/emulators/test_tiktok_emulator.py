@@ -401,3 +401,20 @@ def test_a_401_ends_the_delivery(emu: TikTokEmulator, clock: ManualClock) -> Non
     clock.advance(hours=1)
     emu.tick()
     assert sum(1 for r in receiver.got if json.loads(r.content)["data"]["order_id"] == order_id) == 1
+
+
+def test_order_detail_takes_repeated_ids_and_the_current_version(seller: Seller, emu: TikTokEmulator,
+                                                                  clock: ManualClock) -> None:
+    """Client libraries encode lists as repeated keys (ids=a&ids=b) and call the 202507 version."""
+    ids = emu.generate_orders("7494001", 3, T0 - timedelta(days=1), T0)
+    cipher = emu.shop_cipher("7494001")
+    path = "/order/202507/orders"
+    pairs = [("app_key", KEY), ("timestamp", str(int(clock.now().timestamp()))), ("shop_cipher", cipher),
+             ("ids", ids[0]), ("ids", ids[1])]
+    # Signed independently: each value of a repeated key is signed, keys in ASCII order, values as sent.
+    base = path + "".join(f"{k}{v}" for k, v in sorted(pairs, key=lambda kv: kv[0]))
+    sign_value = hmac.new(SECRET.encode(), f"{SECRET}{base}{SECRET}".encode(), hashlib.sha256).hexdigest()
+    answer = seller.http.get(path, params=[*pairs, ("sign", sign_value)],
+                             headers={"x-tts-access-token": seller.token, "content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    assert [o["id"] for o in answer.json()["data"]["orders"]] == ids[:2]
