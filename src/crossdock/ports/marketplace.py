@@ -86,6 +86,7 @@ class StoreLink:
     region: str
     tokens: TokenStore
     stats: CallStats = field(default_factory=CallStats)
+    account_id: int = 0     # the platform account owning the store: platforms that meter per account share limits
 
 
 @runtime_checkable

@@ -60,7 +60,7 @@ class Connectors:
     def order_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> OrderSource:
         spec = self.registry.get(store.platform)
         link = StoreLink(store_id=store.id, external_id=store.external_id, region=store.region, tokens=tokens,
-                         stats=stats)
+                         stats=stats, account_id=store.account_id)
         return spec.orders(self.settings(store.platform), link, self._context(store.platform))
 
     def directory(self, platform: str, link: AccountLink) -> StoreDirectory:

@@ -46,6 +46,12 @@ class BucketPool:
         self._buckets: dict[Hashable, TokenBucket] = {}
         self._lock = threading.Lock()
 
+    @staticmethod
+    def shared(pool: BucketPool | None, key: Hashable, rate: float, burst: int, clock: Clock,
+               sleep: Callable[[float], None]) -> TokenBucket:
+        """The pool's bucket for `key`, or a bucket of one's own when there is no pool (a lone client)."""
+        return pool.get(key, rate, burst) if pool is not None else TokenBucket(rate, burst, clock, sleep)
+
     def get(self, key: Hashable, rate: float, burst: int) -> TokenBucket:
         with self._lock:
             bucket = self._buckets.get(key)

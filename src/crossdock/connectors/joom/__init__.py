@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from crossdock.connectors._kit.http import HttpApi
-from crossdock.connectors._kit.ratelimit import TokenBucket
+from crossdock.connectors._kit.ratelimit import BucketPool, TokenBucket
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.joom.adapter import PAGE_SIZE, JoomAuthorizer, JoomDirectory, JoomOrders
 from crossdock.connectors.joom.client import JoomClient
@@ -26,18 +26,21 @@ class JoomSettings(BaseModel):
     burst: int = Field(default=10, ge=1)
 
 
-def _client(settings: JoomSettings, ctx: ConnectorContext, stats: CallStats, tokens: TokenStore | None) -> JoomClient:
-    api = HttpApi(
-        settings.base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport,
-        limiter=TokenBucket(settings.requests_per_minute / 60, settings.burst, ctx.clock, ctx.sleep),
-    )
+def _client(settings: JoomSettings, ctx: ConnectorContext, stats: CallStats, tokens: TokenStore | None,
+            account_id: int = 0) -> JoomClient:
+    # Joom meters per merchant: the stores of one merchant draw from one bucket.
+    limiter = BucketPool.shared(ctx.buckets, ("merchant", account_id), settings.requests_per_minute / 60,
+                                settings.burst, ctx.clock, ctx.sleep) if account_id else \
+        TokenBucket(settings.requests_per_minute / 60, settings.burst, ctx.clock, ctx.sleep)
+    api = HttpApi(settings.base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport, limiter=limiter)
     return JoomClient(api, client_id=settings.client_id, client_secret=settings.client_secret, clock=ctx.clock,
                       tokens=tokens, redirect_uri=settings.redirect_uri)
 
 
 def _orders(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomOrders:
     # link.tokens is the merchant account's pair, shared by all its stores (tokens_per="account").
-    return JoomOrders(_client(settings, ctx, link.stats, link.tokens), link.external_id, settings.page_size)
+    return JoomOrders(_client(settings, ctx, link.stats, link.tokens, link.account_id), link.external_id,
+                      settings.page_size)
 
 
 def _directory(settings: JoomSettings, link: AccountLink, ctx: ConnectorContext) -> JoomDirectory:

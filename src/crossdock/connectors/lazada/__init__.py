@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from crossdock.connectors._kit.errors import Fatal
 from crossdock.connectors._kit.http import HttpApi
-from crossdock.connectors._kit.ratelimit import TokenBucket
+from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.lazada.adapter import LazadaAuthorizer, LazadaOrders
 from crossdock.connectors.lazada.client import LazadaClient
@@ -47,8 +47,10 @@ def _client(settings: LazadaSettings, ctx: ConnectorContext, stats: CallStats, l
         if base_url is None:
             raise Fatal(f"no Lazada API host for region {link.region!r}: set base_urls.{venture} "
                         f"(known: {', '.join(sorted(settings.base_urls))})")
-        api = HttpApi(base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport,
-                      limiter=TokenBucket(settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep))
+        # Lazada meters per app across every seller: all stores of the app draw from one bucket.
+        limiter = BucketPool.shared(ctx.buckets, ("app", settings.app_key), settings.requests_per_second,
+                                    settings.burst, ctx.clock, ctx.sleep)
+        api = HttpApi(base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport, limiter=limiter)
     return LazadaClient(auth_api, app_key=settings.app_key, app_secret=settings.app_secret, clock=ctx.clock,
                         api=api, tokens=link.tokens if link else None)
 
