@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from crossdock.interfaces.api.app import create_api
+from crossdock.persistence.tables import push_deliveries
 from tests.contract.harness import T0, since
 from tests.contract.harnesses.shopee import ShopeeHarness
 
@@ -110,3 +112,17 @@ def test_sync_runs_queue_and_quarantine(synced: Synced) -> None:
     check = client.get(f"/api/stores/{store_id}/count-check",
                        params={"since": (T0 - timedelta(days=11)).isoformat(), "until": T0.isoformat()}).json()
     assert check["ok"] and check["platform_count"] == 180
+
+
+def test_pushes_that_cannot_be_read_are_kept_not_crashed_on(synced: Synced) -> None:
+    client = synced.client
+    unknown = client.post("/api/webhooks/nowhere", content=b"{}")
+    assert unknown.status_code == 422 and unknown.headers["content-type"] == "application/problem+json"
+    forged = client.post("/api/webhooks/shopee", content=b'{"code":3}', headers={"Authorization": "00"})
+    assert forged.status_code == 401
+
+
+    with synced.h.app.engine.connect() as conn:
+        kept = conn.execute(select(push_deliveries.c.state, push_deliveries.c.body, push_deliveries.c.headers)).all()
+    assert [(k.state, k.body) for k in kept] == [("rejected", '{"code":3}')]
+    assert kept[0].headers["authorization"] == "***"   # signatures are not kept in clear

@@ -217,7 +217,7 @@ push_deliveries = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("headers", Json, nullable=False),
     Column("body", Text, nullable=False),
-    Column("state", String(16), nullable=False),   # received, accepted, rejected, ignored
+    Column("state", String(16), nullable=False),   # received, accepted, rejected, malformed, ignored
     Column("error", Text),
     Index("ix_push_deliveries_platform_received", "platform", "received_at"),
 )

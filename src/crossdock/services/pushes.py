@@ -27,7 +27,7 @@ class PushesNotSupported(LookupError):
 @dataclass
 class PushReceipt:
     delivery_id: int
-    state: str                                   # accepted, rejected, ignored
+    state: str                                   # accepted, rejected, malformed, ignored
     new_events: list[int] = field(default_factory=list)
     duplicates: int = 0
     error: str = ""
@@ -52,6 +52,12 @@ class PushService:
             log.warning("push.rejected", platform=platform, delivery_id=delivery_id, reason=str(exc))
             self._set_delivery(delivery_id, "rejected", str(exc))
             return PushReceipt(delivery_id, "rejected", error=str(exc))
+        except Exception as exc:
+            # Signed or not, a body the connector cannot read is kept with the reason, never a crash.
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("push.malformed", platform=platform, delivery_id=delivery_id, reason=reason)
+            self._set_delivery(delivery_id, "malformed", reason)
+            return PushReceipt(delivery_id, "malformed", error=reason)
         receipt = PushReceipt(delivery_id, "accepted" if events else "ignored")
         with self._uow() as uow:
             for ev in events:

@@ -156,6 +156,8 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
         receipt = await run_in_threadpool(app.pushes.receive, platform, dict(request.headers), body, url)
         if receipt.state == "rejected":
             return problems.problem(401, "Push rejected", receipt.error)
+        if receipt.state == "malformed":
+            return problems.problem(400, "Push not understood", receipt.error)
         if receipt.new_events:
             jobs.submit(f"push:{platform}:{receipt.delivery_id}", partial(app.pushes.process, receipt.new_events))
         return Response(status_code=200)
