@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from functools import partial
 from typing import Any
 
 import uvicorn
@@ -16,10 +17,12 @@ from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import console, err
 from crossdock.jobs.runner import JobRunner
 from crossdock.jobs.scheduler import Scheduler
+from crossdock.jobs.tasks import pull_key, pull_store_orders
 from crossdock.settings import Settings
 
 
-def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
+def _open_demo(orders: int, days: int) -> tuple[App, DemoWorld, list[int]]:
+    """Emulators up (restored or newly seeded), demo stores connected; nothing pulled yet."""
     settings = Settings()
     ensure_demo_config(settings.demo_emulator_port)
     world = DemoWorld(settings.home, base_port=settings.demo_emulator_port, orders_per_store=orders, days=days)
@@ -29,7 +32,20 @@ def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
         console.print(f"{p.code} emulator on http://127.0.0.1:{world.base_port + p.port_offset}")
     console.print("new demo world seeded" if fresh else "saved demo world restored")
     app = open_app("WARNING")
-    store_ids = world.connect(app)
+    return app, world, world.connect(app)
+
+
+def _report(world: DemoWorld, runs: list[Any]) -> None:
+    total = sum(r.orders_new for r in runs)
+    calls = sum(r.api_calls for r in runs)
+    failed = [r for r in runs if r.state != "succeeded"]
+    console.print(f"[green]demo ready[/]: {len(runs)} stores on {len(world.platforms)} marketplaces, "
+                  f"{total} new orders, {calls} API calls" + (f", [red]{len(failed)} failed runs[/]" if failed else ""))
+
+
+def run_demo_sync(orders: int, days: int) -> None:
+    """`crossdock demo`: build the world and pull it once, in the foreground, with a progress bar."""
+    app, world, store_ids = _open_demo(orders, days)
     columns = (TextColumn("syncing demo stores"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
     with Progress(*columns, console=err) as bar:
@@ -39,32 +55,36 @@ def _start_demo(orders: int, days: int) -> tuple[App, DemoWorld]:
             bar.update(task, advance=1, info=f"store {store_id}: {run.orders_new} new, {run.orders_updated} updated")
 
         runs = sync_all(app, store_ids, on_run)
-    total = sum(r.orders_new for r in runs)
-    calls = sum(r.api_calls for r in runs)
-    failed = [r for r in runs if r.state != "succeeded"]
-    console.print(f"[green]demo ready[/]: {len(store_ids)} stores on {len(world.platforms)} marketplaces, "
-                  f"{total} new orders, {calls} API calls"
-                  + (f", [red]{len(failed)} failed runs[/]" if failed else ""))
-    return app, world
-
-
-def run_demo_sync(orders: int, days: int) -> None:
-    app, world = _start_demo(orders, days)
+    _report(world, runs)
     world.stop()
     app.close()
     console.print("see them with `crossdock orders list` or `make run` for the API")
 
 
+def _pull_in_background(app: App, world: DemoWorld, runner: JobRunner, store_ids: list[int]) -> None:
+    """Queue the first pull of every demo store (keyed, so the scheduler cannot double it) and report when
+    they are done; the API answers meanwhile and the orders appear as each store's pages commit."""
+    futures = [runner.submit(pull_key(sid), partial(pull_store_orders, app, sid, "demo"))[0] for sid in store_ids]
+
+    def wait_and_report() -> None:
+        runs = [f.result() for f in futures]
+        _report(world, [r for r in runs if r is not None])
+
+    threading.Thread(target=wait_and_report, name="demo-first-sync", daemon=True).start()
+
+
 def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_orders: int = 1500) -> None:
+    runner = JobRunner(workers=2)
     world = None
     if demo:
-        app, world = _start_demo(demo_orders, 30)
+        app, world, store_ids = _open_demo(demo_orders, 30)
+        console.print(f"pulling {len(store_ids)} demo stores in the background; orders appear as they arrive")
+        _pull_in_background(app, world, runner, store_ids)
         world.keep_alive()
         interval = 30.0
     else:
         app = open_app("INFO")
         interval = float(app.settings.sync_interval_seconds)
-    runner = JobRunner(workers=2)
     sched = Scheduler(app, runner, interval) if scheduler else None
     if sched:
         sched.start()
