@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from crossdock.connectors._kit.errors import ConnectorError, Retryable
 from crossdock.domain.errors import DomainError
 from crossdock.domain.money import check_currency
 from crossdock.domain.stores.model import Store, StoreHealth, StoreStatus
 from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import AccountLink, TokenSet
 from crossdock.services.connectors import Connectors
-from crossdock.services.errors import InvalidInput, NotFound
+from crossdock.services.errors import InvalidInput, NotFound, PlatformRefused, PlatformUnavailable
 from crossdock.services.secrets import Cipher
 from crossdock.services.unit_of_work import UowFactory
 from crossdock.services.views import StoreView
@@ -18,6 +21,19 @@ from crossdock.services.views import StoreView
 
 class StoreNotFound(NotFound):
     pass
+
+
+@contextmanager
+def _talking_to(platform: str) -> Iterator[None]:
+    """Connector errors in seller-facing calls become errors the interfaces can answer clearly."""
+    try:
+        yield
+    except Retryable as exc:
+        raise PlatformUnavailable(f"{platform} did not answer: {exc}; try again in a moment") from exc
+    except ConnectorError as exc:
+        detail = str(exc)
+        named = detail.lower().startswith(platform.lower())
+        raise PlatformRefused(detail if named else f"{platform}: {detail}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +95,8 @@ class StoreService:
         spec = self._connectors.registry.get(platform)
         if spec.tokens_per != "account" or spec.directory is None:
             raise InvalidInput(f"{spec.name} stores are authorized one by one: use `stores add --code`")
-        tokens = self._connectors.authorizer(platform).exchange_code(code, external_id)
+        with _talking_to(spec.name):
+            tokens = self._connectors.authorizer(platform).exchange_code(code, external_id)
         now = self._clock.now()
         with self._uow() as uow:
             org = uow.stores.organisation_named(organisation) or uow.stores.add_organisation(organisation, now)
@@ -107,7 +124,8 @@ class StoreService:
             raise StoreNotFound(f"no platform account with id {account_id}")
         link = AccountLink(account_id=acct.id, external_id=acct.external_id or "",
                            tokens=self.account_tokens(acct.id))
-        remote = self._connectors.directory(acct.platform, link).list_stores()
+        with _talking_to(acct.platform):
+            remote = self._connectors.directory(acct.platform, link).list_stores()
         now = self._clock.now()
         out: list[Store] = []
         with self._uow() as uow:
@@ -155,7 +173,8 @@ class StoreService:
     def authorize(self, store_id: int, code: str) -> None:
         """Exchange the seller's consent code for tokens and keep them encrypted."""
         store = self.get(store_id)
-        tokens = self._connectors.authorizer(store.platform).exchange_code(code, store.external_id)
+        with _talking_to(store.platform):
+            tokens = self._connectors.authorizer(store.platform).exchange_code(code, store.external_id)
         StoredTokens(self._uow, self._cipher, self._clock, self._owner(store)).save(tokens)
         with self._uow() as uow:
             uow.stores.set_health(store_id, StoreHealth.OK, "authorized")

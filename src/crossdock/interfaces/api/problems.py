@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crossdock.ports.marketplace import UnknownPlatform
 from crossdock.services.connectors import NotConfigured
-from crossdock.services.errors import InvalidInput, NotFound
+from crossdock.services.errors import InvalidInput, NotFound, PlatformUnavailable
 from crossdock.services.order_sync import StoreNotPullable
 from crossdock.services.pushes import PushesNotSupported
 
@@ -31,6 +31,7 @@ _MAPPED: list[tuple[type[Exception], int, str]] = [
     (UnknownPlatform, 422, "Unknown platform"),
     (NotConfigured, 409, "Platform not configured"),
     (PushesNotSupported, 404, "No pushes from this platform"),
+    (PlatformUnavailable, 503, "Platform unavailable"),
 ]
 
 

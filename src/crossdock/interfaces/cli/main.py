@@ -19,7 +19,7 @@ from crossdock.interfaces.api.schemas import (
 )
 from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import ago, console, emit_json, err, parse_time, styled, table, when
-from crossdock.services.errors import NotFound
+from crossdock.services.errors import NotFound, PlatformUnavailable
 from crossdock.services.order_sync import PullOrders, StoreNotPullable
 from crossdock.services.stores import AddStore
 from crossdock.services.views import OrderFilter, SyncRunView
@@ -95,7 +95,10 @@ def stores_add(
         except (ValueError, LookupError) as exc:
             raise fail(str(exc)) from None
         if code:
-            a.stores.authorize(store.id, code)
+            try:
+                a.stores.authorize(store.id, code)
+            except (ValueError, PlatformUnavailable) as exc:
+                raise fail(str(exc)) from None
         console.print(f"store [bold]{store.id}[/] {store.name} ({store.platform} {store.external_id})"
                       + (" authorized" if code else " added; authorize it with `crossdock stores authorize`"))
 
@@ -112,7 +115,7 @@ def stores_connect(
     with opened() as a:
         try:
             found = a.stores.connect_account(platform, code, account=account, external_id=external_id)
-        except (ValueError, LookupError) as exc:
+        except (ValueError, LookupError, PlatformUnavailable) as exc:
             raise fail(str(exc)) from None
         views = [v for v in a.stores.list() if v.id in {s.id for s in found}]
         if json_out:
@@ -136,7 +139,10 @@ def stores_discover(account_id: int) -> None:
 def stores_authorize(store_id: int, code: Annotated[str, typer.Option(help="authorization code")]) -> None:
     """Exchange the platform's authorization code for tokens (kept encrypted)."""
     with opened() as a:
-        a.stores.authorize(store_id, code)
+        try:
+            a.stores.authorize(store_id, code)
+        except (ValueError, PlatformUnavailable) as exc:
+            raise fail(str(exc)) from None
         console.print(f"store {store_id} [green]authorized[/]")
 
 
