@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,17 +28,28 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 class FlakyTransport(httpx.BaseTransport):
-    """Wraps a transport and times out the next `n` requests, as a congested network would."""
+    """Wraps a transport: times out the next `n` requests, as a congested network would, and can run a
+    callback after a given number of requests (to change the platform's state in the middle of a pull)."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.timeouts = 0
+        self._after: tuple[int, Callable[[], None]] | None = None
+
+    def after(self, requests: int, action: Callable[[], None]) -> None:
+        self._after = (requests, action)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.timeouts:
             self.timeouts -= 1
             raise httpx.ReadTimeout("emulated timeout", request=request)
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        if self._after is not None:
+            left, action = self._after
+            self._after = (left - 1, action) if left > 1 else None
+            if left <= 1:
+                action()
+        return response
 
 
 class Harness(ABC):

@@ -169,6 +169,17 @@ def test_expired_token_is_refreshed_and_the_sync_goes_on(harness: Harness) -> No
     assert pull(harness, store_id).state == "succeeded"
 
 
+def test_token_expiring_in_the_middle_of_a_pull_is_refreshed(harness: Harness) -> None:
+    store_id, ext = harness.connect_store(harness.region())
+    total = harness.page_size * 5 // 2
+    harness.seed_orders(ext, total, since(5), T0 - timedelta(hours=1))
+    harness.transport.after(2, lambda: harness.expire_access(ext))   # after the pull's second request
+    run = pull(harness, store_id, since=since(6))
+    assert run.state == "succeeded", run.error
+    assert run.orders_new == total and run.quarantined == 0
+    assert_mirrors(harness, store_id, ext)
+
+
 def test_dead_refresh_token_stops_the_store_until_reauthorized(harness: Harness) -> None:
     store_id, ext = harness.connect_store(harness.region())
     harness.seed_orders(ext, 5, since(1), T0 - timedelta(hours=1))
