@@ -1,0 +1,1 @@
+"""Inventory: stock per warehouse, its ledger, reservations for orders, allocation to stores."""

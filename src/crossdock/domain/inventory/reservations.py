@@ -1,0 +1,64 @@
+"""Reserving stock for an order across warehouses: all or what there is, and the shortfall said out loud."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from crossdock.domain.inventory.model import LedgerEntry, Reason, StockKey, StockLevel
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    entries: list[LedgerEntry] = field(default_factory=list)
+    shortfall: dict[str, int] = field(default_factory=dict)   # sku -> units no warehouse could cover
+
+    @property
+    def oversold(self) -> bool:
+        return bool(self.shortfall)
+
+
+def reserve(order_ref: str, needs: Sequence[Need], levels: Mapping[StockKey, StockLevel],
+            warehouses: Sequence[str]) -> Reservation:
+    """Hold units for `order_ref`, taking from warehouses in the given order of preference. Units that no
+    warehouse has are not held (stock never goes negative): they are the order's shortfall, so the order is
+    flagged oversold instead of silently promised."""
+    entries: list[LedgerEntry] = []
+    shortfall: dict[str, int] = {}
+    taken: dict[StockKey, int] = {}
+    for need in needs:
+        left = need.quantity
+        for wh in warehouses:
+            if left <= 0:
+                break
+            key = StockKey(wh, need.sku)
+            level = levels.get(key)
+            if level is None:
+                continue
+            free = level.available - taken.get(key, 0)
+            take = min(free, left)
+            if take > 0:
+                taken[key] = taken.get(key, 0) + take
+                entries.append(LedgerEntry(key, Reason.ORDER_RESERVED, order_ref, reserved=take))
+                left -= take
+        if left > 0:
+            shortfall[need.sku] = shortfall.get(need.sku, 0) + left
+    return Reservation(entries, shortfall)
+
+
+def release(order_ref: str, held: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+    """Undo an order's reservations (cancelled): the same units become available again."""
+    return [LedgerEntry(e.key, Reason.ORDER_RELEASED, order_ref, reserved=-e.reserved) for e in held
+            if e.reason is Reason.ORDER_RESERVED]
+
+
+def ship(order_ref: str, held: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+    """The held units left the warehouse: off the shelf and no longer held."""
+    return [LedgerEntry(e.key, Reason.ORDER_SHIPPED, order_ref, on_hand=-e.reserved, reserved=-e.reserved)
+            for e in held if e.reason is Reason.ORDER_RESERVED]
