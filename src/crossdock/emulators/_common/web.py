@@ -1,4 +1,4 @@
-"""URL and form helpers shared by the emulated consent pages and OAuth endpoints."""
+"""URL, form and parameter helpers shared by the emulated APIs, consent pages and OAuth endpoints."""
 
 from __future__ import annotations
 
@@ -16,3 +16,17 @@ def form_fields(body: bytes | str) -> dict[str, str]:
     """A url-encoded form as a dict; a field given twice keeps its last value."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     return {key: values[-1] for key, values in parse_qs(text).items()}
+
+
+def int_or_none(raw: object) -> int | None:
+    """An integer from a JSON number or a decimal string, as platforms accept either; None for anything else."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
+    return None

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from crossdock.emulators._common.control import ControlBase, error, json_object
-from crossdock.emulators._common.web import form_fields, with_query
+from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.shopee import signing
 from crossdock.emulators.shopee.world import EXTRA_LIST_FILTERS, ORDER_STATUSES, Order, to_timestamp
 
@@ -121,19 +121,6 @@ def _request_id() -> str:
     return uuid.uuid4().hex
 
 
-def _int_value(raw: object) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return int(raw.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _csv(raw: str | None) -> list[str]:
     # The docs' own examples put spaces around commas, so tolerate them.
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
@@ -169,7 +156,7 @@ class ShopeeApi:
             body=body,
             now=self.emu.now(),
             # Known before authentication so that even rejected calls are attributed to their shop.
-            shop_id=_int_value(request.query_params.get("shop_id", "")),
+            shop_id=int_or_none(request.query_params.get("shop_id", "")),
         )
 
     def _record(self, ctx: _Context, status: int, error: str) -> None:
@@ -210,14 +197,14 @@ class ShopeeApi:
         query = ctx.query
         if "partner_id" not in query or query["partner_id"] == "":
             raise ApiError("error_param", "There is no partner_id in query.")
-        partner_id = _int_value(query["partner_id"])
+        partner_id = int_or_none(query["partner_id"])
         if partner_id is None or partner_id != self.emu.partner_id:
             raise ApiError("error_param", "Invalid partner_id.")
         if not query.get("sign"):
             raise ApiError("error_param", "There is no sign in query.")
         if not query.get("timestamp"):
             raise ApiError("error_param", "no timestamp")
-        timestamp = _int_value(query["timestamp"])
+        timestamp = int_or_none(query["timestamp"])
         tolerance = int(TIMESTAMP_TOLERANCE.total_seconds())
         if timestamp is None or abs(ctx.now_ts - timestamp) > tolerance:
             raise ApiError("error_param", "Invalid timestamp")
@@ -235,7 +222,7 @@ class ShopeeApi:
         access_token = ctx.query.get("access_token", "")
         if not access_token:
             raise ApiError("error_param", "There is no access_token in query.")
-        shop_id = _int_value(ctx.query.get("shop_id", ""))
+        shop_id = int_or_none(ctx.query.get("shop_id", ""))
         if shop_id is None:
             raise ApiError("error_param", "There is no shop_id in query.")
         ctx.shop_id = shop_id
@@ -263,8 +250,8 @@ class ShopeeApi:
     def _token_body(self, ctx: _Context, secret_field: str) -> tuple[str, int]:
         body = self._json_body(ctx)
         if "shop_id" in body:
-            ctx.shop_id = _int_value(body["shop_id"])
-        if _int_value(body.get("partner_id")) != self.emu.partner_id:
+            ctx.shop_id = int_or_none(body["shop_id"])
+        if int_or_none(body.get("partner_id")) != self.emu.partner_id:
             raise ApiError("error_param", "Invalid partner_id.")
         secret = body.get(secret_field)
         if not isinstance(secret, str) or not secret:
@@ -305,7 +292,7 @@ class ShopeeApi:
 
     @staticmethod
     def _required_int(query: dict[str, str], name: str) -> int:
-        value = _int_value(query.get(name, ""))
+        value = int_or_none(query.get(name, ""))
         if value is None:
             raise _param_error(f"{name} is invalid" if query.get(name) else f"{name} is required")
         return value
@@ -437,7 +424,7 @@ class ShopeeApi:
         with self.emu.lock:
             now = self.emu.now()
             session = self._consent_sessions.pop(form.get("session", ""), None)
-            shop_id = _int_value(form.get("shop_id", ""))
+            shop_id = int_or_none(form.get("shop_id", ""))
             record_shop = shop_id
             if session is None or now >= session[1] or shop_id not in self.emu.world.shops or shop_id is None:
                 self.emu.record(CallRecord("POST", AUTH_PARTNER_PATH, {}, 400, record_shop, now, "error_param"))

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from crossdock.emulators._common.control import ControlBase, error, json_object
-from crossdock.emulators._common.web import form_fields, with_query
+from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.tiktok import signing
 from crossdock.emulators.tiktok.world import ORDER_STATUSES, Order, RawOrder, Shop
 
@@ -135,19 +135,6 @@ class _Context:
 def _request_id(now: datetime) -> str:
     # Shaped like the docs' request ids: a timestamp then hex.
     return now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:20].upper()
-
-
-def _int(raw: object) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return int(raw.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _encode_token(key: tuple[int, str], query_hash: str) -> str:
@@ -272,7 +259,7 @@ class TikTokApi:
         if not query.get("sign"):
             raise ApiError(CREDENTIALS, "Missing credentials. The request does not include a required signature "
                                         "in the query.")
-        stamp = _int(query.get("timestamp"))
+        stamp = int_or_none(query.get("timestamp"))
         if stamp is None or stamp < 0:
             raise ApiError(CREDENTIALS, "Invalid timestamp. The value of the `timestamp` query parameter must not "
                                         "be lesser than 0.")
@@ -355,7 +342,7 @@ class TikTokApi:
     def get_order_list(self, ctx: _Context) -> dict[str, Any]:
         assert ctx.shop is not None
         query = ctx.query
-        page_size = _int(query.get("page_size"))
+        page_size = int_or_none(query.get("page_size"))
         if page_size is None or not 1 <= page_size <= PAGE_SIZE_MAX:
             raise _param(f"page_size must be between 1 and {PAGE_SIZE_MAX}.")
         sort_field = query.get("sort_field") or "create_time"
@@ -368,7 +355,7 @@ class TikTokApi:
         bounds: dict[str, int] = {}
         for name in ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt"):
             if body.get(name) is not None:
-                value = _int(body[name])
+                value = int_or_none(body[name])
                 if value is None or value < 0:
                     raise _param(f"{name} must be a Unix timestamp.")
                 bounds[name] = value
