@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +20,9 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from crossdock.bootstrap import App, bootstrap
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.ports.clock import ManualClock
+from crossdock.ports.marketplace import CallStats, ListingSource, StockSink
 from crossdock.services.stores import AddStore
 from crossdock.settings import Settings
 
@@ -117,6 +119,25 @@ class Harness(ABC):
     def expected_calls(self, orders: int) -> int:
         """The fewest API calls the platform's page and batch limits allow for pulling `orders` orders."""
 
+    # listings and stock: every harness provides these (test_listings.py)
+    listing_page: int = 0     # the platform's largest listings page, counted as the platform counts (products)
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        """Replace what the emulated store sells (emulator.set_catalogue)."""
+        raise NotImplementedError
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        """The emulator's listings: dicts with item_id, variant_id, seller_sku, quantity, active, price."""
+        raise NotImplementedError
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now; None when the platform refuses (not enough listed stock, inactive)."""
+        raise NotImplementedError
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        """The fewest calls the platform's batch rules allow to update that many variants of each product."""
+        raise NotImplementedError
+
     def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
         """Have the emulator deliver its signed pushes to `url` through `transport` (only when `pushes`)."""
         raise NotImplementedError
@@ -130,6 +151,14 @@ class Harness(ABC):
                                              currency=self.currency(region)))
         self.app.stores.authorize(store.id, self.consent_code(external_id))
         return store.id, external_id
+
+    def listing_source(self, store_id: int) -> ListingSource:
+        return self.app.connectors.listing_source(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                                  CallStats())
+
+    def stock_sink(self, store_id: int) -> StockSink:
+        return self.app.connectors.stock_sink(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                              CallStats())
 
     def currency(self, region: str) -> str:
         return {"SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND", "PH": "PHP", "ID": "IDR", "TW": "TWD",

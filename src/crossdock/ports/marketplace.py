@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
+from crossdock.domain.money import Money
 from crossdock.domain.orders.model import OrderSnapshot
 
 
@@ -158,4 +159,55 @@ class PushParser(Protocol):
 
     def parse(self, headers: Mapping[str, str], body: bytes, url: str) -> list[PushEvent]:
         """Raises BadSignature when the push is not from the platform; may return [] for pushes we ignore."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One sellable variant of a store's listing, as the platform reports it.
+
+    (item_id, variant_id) is the platform's identity of what a buyer buys; variant_id is "" when the item has
+    no variants. `quantity` is what the platform currently shows as sellable."""
+
+    item_id: str
+    variant_id: str
+    seller_sku: str               # "" when the seller gave none
+    title: str
+    price: Money | None
+    quantity: int
+    active: bool
+    barcode: str = ""
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+class ListingSource(Protocol):
+    def list_listings(self) -> Iterator[list[Listing | BadRecord]]:
+        """Every listing of the store (active or not), page by page as the platform pages; a variant the
+        connector cannot map is a BadRecord with the reason, never dropped."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StockUpdate:
+    item_id: str
+    variant_id: str
+    seller_sku: str
+    quantity: int                 # the new sellable quantity (0 delists)
+
+
+@dataclass(frozen=True, slots=True)
+class StockResult:
+    update: StockUpdate
+    ok: bool
+    error: str = ""               # the platform's own words when it refused this listing
+    retryable: bool = False       # a refusal worth sending again later (busy, throttled), not a bad listing
+
+
+class StockSink(Protocol):
+    stock_batch: int              # most listings one call can carry (the platform's largest batch)
+
+    def push_stock(self, updates: Sequence[StockUpdate]) -> list[StockResult]:
+        """Send new quantities in the platform's largest batches, one result per update in the same order.
+        A refusal of one listing is a result; a failure of the store or the call (auth, platform down after
+        retries) raises the _kit error."""
         ...

@@ -16,8 +16,10 @@ from crossdock.ports.marketplace import (
     AccountLink,
     Authorizer,
     CallStats,
+    ListingSource,
     OrderSource,
     PushParser,
+    StockSink,
     StoreDirectory,
     StoreLink,
     TokenStore,
@@ -59,9 +61,26 @@ class Connectors:
 
     def order_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> OrderSource:
         spec = self.registry.get(store.platform)
-        link = StoreLink(store_id=store.id, external_id=store.external_id, region=store.region, tokens=tokens,
+        return spec.orders(self.settings(store.platform), self._link(store, tokens, stats),
+                           self._context(store.platform))
+
+    def _link(self, store: Store, tokens: TokenStore, stats: CallStats) -> StoreLink:
+        return StoreLink(store_id=store.id, external_id=store.external_id, region=store.region, tokens=tokens,
                          stats=stats, account_id=store.account_id)
-        return spec.orders(self.settings(store.platform), link, self._context(store.platform))
+
+    def listing_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> ListingSource:
+        spec = self.registry.get(store.platform)
+        if spec.listings is None:
+            raise NotConfigured(f"{spec.name} has no listings connector")
+        return spec.listings(self.settings(store.platform), self._link(store, tokens, stats),
+                             self._context(store.platform))
+
+    def stock_sink(self, store: Store, tokens: TokenStore, stats: CallStats) -> StockSink:
+        spec = self.registry.get(store.platform)
+        if spec.stock is None:
+            raise NotConfigured(f"{spec.name} has no stock connector")
+        return spec.stock(self.settings(store.platform), self._link(store, tokens, stats),
+                          self._context(store.platform))
 
     def directory(self, platform: str, link: AccountLink) -> StoreDirectory:
         spec = self.registry.get(platform)

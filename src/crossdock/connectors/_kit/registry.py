@@ -18,8 +18,10 @@ from crossdock.ports.marketplace import (
     AccountLink,
     Authorizer,
     Capability,
+    ListingSource,
     OrderSource,
     PushParser,
+    StockSink,
     StoreDirectory,
     StoreLink,
     UnknownPlatform,
@@ -55,6 +57,8 @@ class ConnectorSpec:
     tokens_per: str = "store"
     directory: Callable[[Any, AccountLink, ConnectorContext], StoreDirectory] | None = None
     pushes: Callable[[Any], PushParser] | None = None
+    listings: Callable[[Any, StoreLink, ConnectorContext], ListingSource] | None = None
+    stock: Callable[[Any, StoreLink, ConnectorContext], StockSink] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
