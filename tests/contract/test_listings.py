@@ -34,7 +34,10 @@ def read_all(h: Harness, store_id: int) -> tuple[list[Listing], list[BadRecord]]
     bad: list[BadRecord] = []
     for page in h.listing_source(store_id).list_listings():
         for item in page:
-            (bad if isinstance(item, BadRecord) else good).append(item)
+            if isinstance(item, BadRecord):
+                bad.append(item)
+            else:
+                good.append(item)
     return good, bad
 
 
