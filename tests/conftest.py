@@ -41,13 +41,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> Iterator[str]:
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     problem = _pg_reachable()
     if problem:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable: {problem}")
-    name = f"crossdock_test_{worker_id}_{os.getpid()}"
+    # xdist names its workers gw0, gw1…; without xdist (-p no:xdist) there is one process: the pid suffices.
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    name = f"crossdock_test_{worker}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

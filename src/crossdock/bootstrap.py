@@ -21,11 +21,16 @@ from crossdock.persistence.db import make_engine
 from crossdock.persistence.uow import UnitOfWork
 from crossdock.ports.clock import Clock, SystemClock
 from crossdock.services.connectors import Connectors
+from crossdock.services.inventory import InventoryService
+from crossdock.services.listings import ListingService
 from crossdock.services.messagebus import MessageBus
 from crossdock.services.order_sync import OrderSync, SyncPolicy
 from crossdock.services.pushes import PushService
 from crossdock.services.queries import Queries
 from crossdock.services.secrets import Cipher
+from crossdock.services.stock_files import StockFiles
+from crossdock.services.stock_push import StockPusher
+from crossdock.services.stock_reports import StockReports
 from crossdock.services.stores import StoreService
 from crossdock.settings import Settings
 
@@ -41,6 +46,11 @@ class App:
     sync: OrderSync
     queries: Queries
     pushes: PushService
+    inventory: InventoryService
+    listings: ListingService
+    stock_files: StockFiles
+    pusher: StockPusher
+    reports: StockReports
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)
@@ -108,5 +118,9 @@ def bootstrap(
     policy = SyncPolicy(overlap=timedelta(minutes=settings.sync_overlap_minutes),
                         initial_lookback=timedelta(days=settings.initial_lookback_days))
     sync = OrderSync(uow, connectors, stores, bus, clock, policy)
+    inventory = InventoryService(uow, bus, clock)
+    pusher = StockPusher(uow, connectors, stores, clock)
     return App(settings=settings, engine=engine, clock=clock, bus=bus, connectors=connectors, stores=stores,
-               sync=sync, queries=Queries(uow), pushes=PushService(uow, connectors, sync, clock))
+               sync=sync, queries=Queries(uow), pushes=PushService(uow, connectors, sync, clock),
+               inventory=inventory, listings=ListingService(uow, connectors, stores, bus, clock),
+               stock_files=StockFiles(uow, inventory, clock), pusher=pusher, reports=StockReports(uow, pusher))

@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -236,4 +238,175 @@ push_events = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("processed_at", UTCDateTime()),
     UniqueConstraint("platform", "event_id", name="uq_push_events_platform_event"),
+)
+
+
+# --- inventory: catalogue, listings, warehouses, stock -------------------------------------------
+
+# Master SKUs: what the seller owns and counts. A bundle is a SKU made of others and holds no stock itself.
+skus = Table(
+    "skus", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(100), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", String(16), nullable=False),            # single, bundle
+    Column("barcode", String(64)),
+    Column("weight_kg", Numeric(12, 3)),
+    Column("length_cm", Numeric(10, 1)),
+    Column("width_cm", Numeric(10, 1)),
+    Column("height_cm", Numeric(10, 1)),
+    Column("cost", Amount()),
+    Column("cost_currency", String(3)),
+    Column("temperature", String(16), nullable=False),     # ambient, chilled, frozen
+    Column("safety_stock", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("code", name="uq_skus_code"),
+    Index("ix_skus_barcode", "barcode"),
+)
+
+bundle_components = Table(
+    "bundle_components", metadata,
+    Column("bundle_id", Id, ForeignKey("skus.id", ondelete="CASCADE"), primary_key=True),
+    Column("component_id", Id, ForeignKey("skus.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity > 0", name="positive_quantity"),
+)
+
+# A store's listing variant as the platform reports it; (store, item, variant) is the platform's identity,
+# sku_id the mapping to our catalogue, pushed_* what we last told the platform and how that went.
+listings = Table(
+    "listings", metadata,
+    Column("id", Id, primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("item_id", String(100), nullable=False),
+    Column("variant_id", String(100), nullable=False),
+    Column("seller_sku", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("price", Amount()),
+    Column("currency", String(3)),
+    Column("platform_quantity", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("barcode", String(64), nullable=False, server_default=""),
+    Column("raw", Json),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("sku_id", Id, ForeignKey("skus.id")),
+    Column("mapped_by", String(16)),                       # seller_sku, barcode, manual
+    Column("pushed_quantity", Integer),
+    Column("pushed_at", UTCDateTime()),
+    Column("push_state", String(16), nullable=False, server_default="none"),   # none, ok, failed, retry
+    Column("push_error", Text),
+    Column("push_attempts", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("store_id", "item_id", "variant_id", name="uq_listings_store_item_variant"),
+    Index("ix_listings_sku", "sku_id"),
+    Index("ix_listings_store_seller_sku", "store_id", "seller_sku"),
+)
+
+warehouses = Table(
+    "warehouses", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),            # own, overseas, third_party
+    Column("priority", Integer, nullable=False, server_default="100"),   # lower ships first
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("code", name="uq_warehouses_code"),
+)
+
+# The level of one SKU in one warehouse; changed only together with a stock_ledger row. The checks are the
+# database's own guard: no bug elsewhere can leave stock negative or promise more than is on hand.
+stock_levels = Table(
+    "stock_levels", metadata,
+    Column("warehouse_id", Id, ForeignKey("warehouses.id"), primary_key=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), primary_key=True),
+    Column("on_hand", Integer, nullable=False, server_default="0"),
+    Column("reserved", Integer, nullable=False, server_default="0"),
+    Column("inbound", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("on_hand >= 0 AND reserved >= 0 AND inbound >= 0", name="not_negative"),
+    CheckConstraint("reserved <= on_hand", name="reserved_on_hand"),
+    Index("ix_stock_levels_sku", "sku_id"),
+)
+
+# Append-only: every change of a level, with why and what caused it.
+stock_ledger = Table(
+    "stock_ledger", metadata,
+    Column("id", Id, primary_key=True),
+    Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("on_hand_delta", Integer, nullable=False),
+    Column("reserved_delta", Integer, nullable=False),
+    Column("inbound_delta", Integer, nullable=False),
+    Column("on_hand_after", Integer, nullable=False),
+    Column("reserved_after", Integer, nullable=False),
+    Column("inbound_after", Integer, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_stock_ledger_key", "sku_id", "warehouse_id", "id"),
+    Index("ix_stock_ledger_reference", "reference"),
+)
+
+# What an order holds: one row per order once its stock was settled (the key makes a replay a no-op).
+order_stock = Table(
+    "order_stock", metadata,
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), nullable=False),     # reserved, oversold, unmapped, released, shipped, untracked
+    Column("shortfall", Json),                        # sku code -> units no warehouse could cover
+    Column("unmapped", Json),                         # order lines with no master SKU
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_order_stock_state", "state"),
+)
+
+order_holds = Table(
+    "order_holds", metadata,
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("warehouse_id", Id, ForeignKey("warehouses.id"), primary_key=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+)
+
+# A store's share of each warehouse; a store without rows shares every active warehouse in full.
+allocation_rules = Table(
+    "allocation_rules", metadata,
+    Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("warehouse_id", Id, ForeignKey("warehouses.id"), primary_key=True),
+    Column("ratio", Numeric(5, 4)),
+    Column("quota", Integer),
+    CheckConstraint("(ratio IS NULL) <> (quota IS NULL)", name="ratio_or_quota"),
+)
+
+# Per store: whether Crossdock pushes quantities to its listings (off until the seller has counted stock,
+# so connecting a store never zeroes its listings), and a safety threshold overriding the SKU's.
+store_stock = Table(
+    "store_stock", metadata,
+    Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("push_enabled", Boolean, nullable=False),
+    Column("safety_stock", Integer),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# SKUs whose listed quantities must be recomputed and pushed; written in the transaction that changed the
+# stock, so a crash after commit still pushes. `seq` lets the pusher clear only what it has seen.
+stock_dirty = Table(
+    "stock_dirty", metadata,
+    Column("sku_id", Id, ForeignKey("skus.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("marked_at", UTCDateTime(), nullable=False),
+)
+
+# Stock files (CSV/XLSX) as they were imported: every line's outcome kept, errors by line.
+stock_imports = Table(
+    "stock_imports", metadata,
+    Column("id", Id, primary_key=True),
+    Column("filename", String(300), nullable=False),
+    Column("mode", String(8), nullable=False),        # set (a count), add (a delta)
+    Column("imported_at", UTCDateTime(), nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("errors", Json, nullable=False),           # [{"line": 7, "error": "..."}]
 )

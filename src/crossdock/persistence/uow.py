@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from crossdock.domain.events import Event
+from crossdock.persistence.repositories.inventory import CatalogueRepository, ListingRepository, StockRepository
 from crossdock.persistence.repositories.orders import OrderRepository
 from crossdock.persistence.repositories.pushes import PushRepository
 from crossdock.persistence.repositories.quarantine import QuarantineRepository
@@ -23,6 +24,9 @@ class UnitOfWork:
     sync: SyncRepository
     quarantine: QuarantineRepository
     pushes: PushRepository
+    catalogue: CatalogueRepository
+    listings: ListingRepository
+    stock: StockRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -46,6 +50,9 @@ class UnitOfWork:
         self.sync = SyncRepository(conn)
         self.quarantine = QuarantineRepository(conn)
         self.pushes = PushRepository(conn)
+        self.catalogue = CatalogueRepository(conn)
+        self.listings = ListingRepository(conn)
+        self.stock = StockRepository(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

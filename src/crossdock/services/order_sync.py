@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crossdock.connectors._kit.errors import AuthExpired, AuthFailed, ConnectorError, Fatal, Retryable
 from crossdock.domain.events import Event
+from crossdock.domain.inventory.events import OrdersOversold, StockChanged
 from crossdock.domain.orders.model import OrderSnapshot
 from crossdock.domain.orders.rules import Outcome, reconcile
 from crossdock.domain.orders.status import OrderStatus
@@ -24,6 +25,7 @@ from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import BadRecord, CallStats, OrderRef, OrderSource, TimeField
 from crossdock.services.connectors import Connectors, NotConfigured
 from crossdock.services.messagebus import MessageBus
+from crossdock.services.order_stock import LineRef, OrderChange, settle
 from crossdock.services.secrets import SecretsError
 from crossdock.services.stores import StoreService
 from crossdock.services.unit_of_work import UowFactory
@@ -65,6 +67,10 @@ def _with_last(items: Iterator[T]) -> Iterator[tuple[T, bool]]:
         yield current, False
         current = following
     yield current, True
+
+
+def _line_refs(snap: OrderSnapshot) -> tuple[LineRef, ...]:
+    return tuple(LineRef(x.sku, x.platform_item_id, x.platform_variant_id, x.quantity, x.title) for x in snap.lines)
 
 
 class OrderSync:
@@ -197,6 +203,8 @@ class OrderSync:
                                         "accepted": result.accepted,
                                         "platform_at": snap.updated_at, "recorded_at": now})
             ids = uow.orders.insert(store.id, new, now)
+            stock_changes = [OrderChange(oid, st.value, _line_refs(s)) for oid, (s, st) in zip(ids, new, strict=True)]
+            stock_changes += [OrderChange(oid, st.value, _line_refs(s)) for oid, s, st in changed]
             history.extend({"order_id": oid, "old_status": None, "new_status": st.value,
                             "platform_status": s.platform_status, "accepted": True, "platform_at": s.updated_at,
                             "recorded_at": now} for oid, (s, st) in zip(ids, new, strict=True))
@@ -212,6 +220,14 @@ class OrderSync:
             if cleared:
                 uow.quarantine.resolve(store.id, "order", cleared, now)
                 open_bad.difference_update(cleared)
+            # Stock moves in the same transaction as the orders that move it: a crash loses neither, and a
+            # replayed page finds the order already settled.
+            settled = settle(uow, store.id, stock_changes, now)
+            if settled.oversold:
+                events.append(OrdersOversold(store.id, tuple(settled.oversold)))
+            touched = uow.stock.dirty_since_start()
+            if touched:
+                events.append(StockChanged(frozenset(touched)))
             if watermark is not None:
                 uow.sync.move_watermark(store.id, STREAM, watermark, now)
             self._add_counts(run, counts, quarantined, +1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from crossdock.domain.inventory.model import LedgerEntry, Reason, StockKey, StockLevel
 
@@ -62,3 +63,29 @@ def ship(order_ref: str, held: Sequence[LedgerEntry]) -> list[LedgerEntry]:
     """The held units left the warehouse: off the shelf and no longer held."""
     return [LedgerEntry(e.key, Reason.ORDER_SHIPPED, order_ref, on_hand=-e.reserved, reserved=-e.reserved)
             for e in held if e.reason is Reason.ORDER_RESERVED]
+
+
+class StockAction(StrEnum):
+    RESERVE = "reserve"
+    RELEASE = "release"
+    SHIP = "ship"
+    IGNORE = "ignore"      # first seen already closed: the seller's count already reflects it
+
+
+# Orders that still wait to leave a warehouse: they hold stock.
+OPEN = frozenset({"awaiting_payment", "pending_review", "reviewed", "label_created", "cancel_requested"})
+GONE = frozenset({"shipped", "delivered", "completed", "return_requested", "returned"})
+HOLDING = frozenset({"reserved", "oversold", "unmapped"})
+
+
+def stock_action(held_state: str | None, status: str) -> StockAction | None:
+    """What an order's stock must do now, given what it holds (`held_state`, None when never settled) and its
+    status. An order first seen shipped or cancelled never touches stock: a count taken since covers it."""
+    if held_state is None:
+        return StockAction.RESERVE if status in OPEN else StockAction.IGNORE
+    if held_state in HOLDING:
+        if status == "cancelled":
+            return StockAction.RELEASE
+        if status in GONE:
+            return StockAction.SHIP
+    return None

@@ -233,6 +233,15 @@ class OrderRepository:
                            buyer_note=r.buyer_note, cod=r.cod, address=address, lines=lines, history=history,
                            raw=r.raw, first_seen_at=r.first_seen_at, last_changed_at=r.last_changed_at)
 
+    def store_of(self, order_ids: Sequence[int]) -> dict[int, int]:
+        """order id -> its store id."""
+        out: dict[int, int] = {}
+        ids = list(set(order_ids))
+        for i in range(0, len(ids), 500):
+            q = select(orders.c.id, orders.c.store_id).where(orders.c.id.in_(ids[i:i + 500]))
+            out.update({r.id: r.store_id for r in self.conn.execute(q)})
+        return out
+
     def ids_created_between(self, store_id: int, since: datetime, until: datetime) -> set[str]:
         q = select(orders.c.platform_order_id).where(
             orders.c.store_id == store_id, orders.c.created_at >= since, orders.c.created_at <= until)

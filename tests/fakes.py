@@ -1,0 +1,150 @@
+"""A fake marketplace implementing our ports in memory, for service tests that are not about a platform."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, SecretStr
+
+from crossdock.bootstrap import App, bootstrap
+from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec, Registry
+from crossdock.domain.money import Money
+from crossdock.domain.orders.model import Buyer, OrderLine, OrderSnapshot
+from crossdock.domain.orders.status import OrderStatus
+from crossdock.ports.clock import ManualClock
+from crossdock.ports.marketplace import (
+    BadRecord,
+    Capability,
+    Listing,
+    OrderRef,
+    StockResult,
+    StockUpdate,
+    StoreLink,
+    TimeField,
+    TokenSet,
+)
+from crossdock.services.stores import AddStore
+from crossdock.settings import Settings
+
+
+class FakeSettings(BaseModel):
+    pass
+
+
+@dataclass
+class FakeShop:
+    orders: dict[str, OrderSnapshot] = field(default_factory=dict)
+    listings: dict[tuple[str, str], Listing] = field(default_factory=dict)
+    pushes: list[list[StockUpdate]] = field(default_factory=list)
+
+
+class FakeMarket:
+    """Shops keyed by external id; thread-safe enough for concurrent pulls of different shops."""
+
+    def __init__(self) -> None:
+        self.shops: dict[str, FakeShop] = {}
+        self.lock = threading.Lock()
+        self.refuse: set[str] = set()      # seller SKUs whose stock updates the platform refuses
+
+    def shop(self, external_id: str) -> FakeShop:
+        return self.shops.setdefault(external_id, FakeShop())
+
+    def spec(self) -> ConnectorSpec:
+        market = self
+
+        class Source:
+            max_window = timedelta(days=30)
+            detail_batch = 50
+
+            def __init__(self, link: StoreLink) -> None:
+                self.shop = market.shop(link.external_id)
+
+            def list_order_refs(self, since: datetime, until: datetime,
+                                field: TimeField = TimeField.UPDATED) -> Iterator[list[OrderRef]]:
+                with market.lock:
+                    refs = [OrderRef(o.platform_order_id) for o in self.shop.orders.values()
+                            if since <= o.updated_at <= until]
+                for i in range(0, len(refs), 100):
+                    yield refs[i:i + 100]
+
+            def fetch_orders(self, refs: Sequence[OrderRef]) -> list[OrderSnapshot | BadRecord]:
+                with market.lock:
+                    return [self.shop.orders[r.platform_order_id] for r in refs]
+
+        class Listings:
+            def __init__(self, link: StoreLink) -> None:
+                self.shop = market.shop(link.external_id)
+
+            def list_listings(self) -> Iterator[list[Listing | BadRecord]]:
+                items: list[Listing | BadRecord] = list(self.shop.listings.values())
+                yield items
+
+        class Sink:
+            stock_batch = 50
+
+            def __init__(self, link: StoreLink) -> None:
+                self.shop = market.shop(link.external_id)
+
+            def push_stock(self, updates: Sequence[StockUpdate]) -> list[StockResult]:
+                self.shop.pushes.append(list(updates))
+                out = []
+                for u in updates:
+                    key = (u.item_id, u.variant_id)
+                    if u.seller_sku in market.refuse or key not in self.shop.listings:
+                        out.append(StockResult(u, False, "listing refused"))
+                        continue
+                    self.shop.listings[key] = replace(self.shop.listings[key], quantity=u.quantity)
+                    out.append(StockResult(u, True))
+                return out
+
+        class Authorizer:
+            def exchange_code(self, code: str, external_id: str) -> TokenSet:
+                return TokenSet(SecretStr("a"), SecretStr("r"), datetime(2099, 1, 1, tzinfo=UTC))
+
+        def orders(s: Any, link: StoreLink, ctx: ConnectorContext) -> Source:
+            return Source(link)
+
+        return ConnectorSpec(code="fake", name="Fake market", settings=FakeSettings,
+                             capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
+                             orders=orders, authorizer=lambda s, ctx: Authorizer(),
+                             listings=lambda s, link, ctx: Listings(link), stock=lambda s, link, ctx: Sink(link))
+
+
+def fake_app(database_url: str, home: Path, clock: ManualClock) -> tuple[App, FakeMarket]:
+    market = FakeMarket()
+    settings = Settings(database_url=database_url, home=home, secret_key=SecretStr(Fernet.generate_key().decode()),
+                        connectors={"fake": {}})
+    app = bootstrap(settings, clock=clock, sleep=lambda s: None, registry=Registry({"fake": market.spec()}))
+    return app, market
+
+
+def add_store(app: App, external_id: str) -> int:
+    store = app.stores.add(AddStore(platform="fake", external_id=external_id, name=f"Fake {external_id}",
+                                    region="DE", currency="EUR"))
+    app.stores.authorize(store.id, "code")
+    return store.id
+
+
+def order(order_id: str, lines: Sequence[tuple[str, int]], at: datetime,
+          status: OrderStatus = OrderStatus.PENDING_REVIEW, platform_status: str = "paid") -> OrderSnapshot:
+    """An order of `lines` (seller SKU, units) on listings whose item id is the SKU itself."""
+    price = Money(Decimal("10.00"), "EUR")
+    return OrderSnapshot(
+        platform_order_id=order_id, platform_status=platform_status, status=status, created_at=at, updated_at=at,
+        total=Money(Decimal("10.00") * sum(q for _, q in lines), "EUR"),
+        buyer=Buyer("b1", "buyer"), address=None,
+        lines=tuple(OrderLine(f"{order_id}-{i}", sku, sku, "", sku, "", q, price, price)
+                    for i, (sku, q) in enumerate(lines)),
+        raw={"id": order_id, "status": platform_status, "at": at.isoformat()})
+
+
+def listing(sku: str, quantity: int = 0, variant: str = "") -> Listing:
+    return Listing(item_id=sku, variant_id=variant, seller_sku=sku, title=f"Listing {sku}",
+                   price=Money(Decimal("10.00"), "EUR"), quantity=quantity, active=True)
