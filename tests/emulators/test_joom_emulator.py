@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.joom import JoomEmulator
 from crossdock.emulators.joom.__main__ import build
 from crossdock.ports.clock import ManualClock
@@ -21,6 +22,7 @@ CLIENT_ID, CLIENT_SECRET = "5f0c1d2e3a4b5c6d7e8f9a0b", "joom-emulator-test-secre
 START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 BASE = "https://api-merchant.joom.test"
 MULTI, ORDER, STORES = "/api/v3/orders/multi", "/api/v3/orders", "/api/v3/stores"
+PRODUCTS, PRODUCT, UPDATE = "/api/v3/products/multi", "/api/v3/products", "/api/v3/products/update"
 ACCESS, REFRESH, AUTHORIZE = "/api/v2/oauth/access_token", "/api/v2/oauth/refresh_token", "/api/v2/oauth/authorize"
 
 
@@ -49,6 +51,21 @@ class Merchant:
         headers = {"Authorization": f"Bearer {self.access if token is None else token}"}
         # httpx drops a URL's own query when given params, even empty ones: pass none for a paging link.
         return self.http.get(path, params=params or None, headers=headers)
+
+    def post(self, path: str, body: Any, token: str | None = None, **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.access if token is None else token}"}
+        return self.http.post(path, params=params or None, json=body, headers=headers)
+
+    def all_products(self, **params: Any) -> list[dict[str, Any]]:
+        answer = self.get(PRODUCTS, **params)
+        found: list[dict[str, Any]] = []
+        while True:
+            assert answer.status_code == 200, answer.text
+            found.extend(answer.json()["data"]["items"])
+            link = answer.json()["paging"].get("next")
+            if not link:
+                return found
+            answer = self.get(link)
 
     def all_orders(self, **params: Any) -> list[dict[str, Any]]:
         answer = self.get(MULTI, **params)
@@ -385,7 +402,7 @@ def test_stores_list_the_merchants_own_with_their_figures(merchant: Merchant) ->
 
 
 def test_unknown_paths_answer_not_found(merchant: Merchant) -> None:
-    answer = merchant.get("/api/v3/products/multi")
+    answer = merchant.get("/api/v3/no/such/method")
     assert answer.status_code == 404 and error(answer)["code"] == "not_found"
 
 
@@ -455,3 +472,256 @@ def test_the_demo_entry_point_and_control_routes() -> None:
     assert code["merchant_user_id"] == emulator.merchant_user_id("other")
     assert {s["id"] for s in control.get("/_emulator/stores").json()["stores"]} == {"s1", "s2", "s3"}
     assert set(control.post("/_emulator/tick").json()) == {"created", "updated"}
+
+
+# ---- products and stock ------------------------------------------------------------------------
+
+
+HIDDEN = ProductSpec("Hidden", (VariantSpec("HID-1", "", Decimal("3"), 4),), active=False)
+
+
+def shirts(count: int, prefix: str = "SH", quantity: int = 5) -> list[ProductSpec]:
+    """`count` products: odd ones a single variant with a barcode, even ones two sizes."""
+    specs = []
+    for p in range(count):
+        if p % 2:
+            specs.append(ProductSpec(f"Lamp {p}", (VariantSpec(f"{prefix}-{p:05d}", "", Decimal("12.50"), quantity,
+                                                               barcode=f"40{p:011d}"),)))
+        else:
+            specs.append(ProductSpec(f"Shirt {p}", tuple(
+                VariantSpec(f"{prefix}-{p:05d}-{size}", f"Size {size}", Decimal("9.90") + n, quantity + n)
+                for n, size in enumerate("SM"))))
+    return specs
+
+
+def truth_by_sku(emu: JoomEmulator, store: str = "store-a") -> dict[str, dict[str, Any]]:
+    return {row["seller_sku"]: row for row in emu.listings(store)}
+
+
+def test_a_catalogue_becomes_joom_products_with_ids_skus_stock_and_states(emu: JoomEmulator,
+                                                                          merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", [*shirts(2), HIDDEN])
+    items = {p["name"]: p for p in merchant.all_products(storeId="store-a")}
+    shirt, lamp, hidden = items["Shirt 0"], items["Lamp 1"], items["Hidden"]
+    assert re.fullmatch(r"[0-9a-f]{24}", shirt["id"]) and shirt["storeId"] == "store-a"
+    # A lone variant lends the product its SKU; several share their stem.
+    assert (shirt["sku"], lamp["sku"]) == ("SH-00000", "SH-00001")
+    assert (shirt["state"], shirt["hasActiveVersion"], shirt["enabled"]) == ("active", True, True)
+    assert (hidden["state"], hidden["hasActiveVersion"], hidden["enabled"]) == ("disabledByMerchant", False, False)
+    small, medium = shirt["variants"]
+    assert small == {"id": small["id"], "productId": shirt["id"], "sku": "SH-00000-S", "price": "9.90",
+                     "currency": "EUR", "inventory": 5, "enabled": True, "shippingWeight": 0.5,
+                     "shippingPrice": "0.00", "size": "Size S"}
+    assert medium["price"] == "10.90" and medium["inventory"] == 6
+    assert lamp["variants"][0]["gtin"] == "4000000000001" and "size" not in lamp["variants"][0]
+    truth = truth_by_sku(emu)
+    assert truth["SH-00000-S"] == {"item_id": shirt["id"], "variant_id": small["id"], "seller_sku": "SH-00000-S",
+                                   "quantity": 5, "active": True, "price": Decimal("9.90")}
+    assert truth["HID-1"]["active"] is False
+
+
+def test_catalogue_rules_are_checked(emu: JoomEmulator) -> None:
+    with pytest.raises(ValueError, match="no variant"):
+        emu.set_catalogue("store-a", [ProductSpec("Empty", ())])
+    with pytest.raises(ValueError, match="used twice"):
+        emu.set_catalogue("store-a", [ProductSpec("A", (VariantSpec("X", "", Decimal(1), 1),)),
+                                      ProductSpec("B", (VariantSpec("X", "", Decimal(1), 1),))])
+    with pytest.raises(ValueError, match="at most 10000 products"):
+        emu.set_catalogue("store-a", [ProductSpec("P", (VariantSpec("", "", Decimal(1), 1),))] * 10_001)
+    with pytest.raises(KeyError):
+        emu.set_catalogue("nowhere", [])
+    emu.set_catalogue("store-a", [ProductSpec("No SKU", (VariantSpec("", "", Decimal(1), 1),))])
+    (row,) = emu.listings("store-a")
+    assert row["seller_sku"].startswith("JV-")     # Joom requires a variant SKU: one is made up
+
+
+def test_products_page_by_limit_capped_at_500_and_walk_every_product_once(emu: JoomEmulator,
+                                                                          merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", shirts(501))
+    assert len(merchant.get(PRODUCTS, storeId="store-a").json()["data"]["items"]) == 100
+    # "Even if the query parameter limit exceeds 500, the response will contain no more than 500 items."
+    first = merchant.get(PRODUCTS, storeId="store-a", limit=1000).json()
+    assert len(first["data"]["items"]) == 500
+    link = urlsplit(first["paging"]["next"])
+    assert link.path == PRODUCTS and set(parse_qs(link.query)) == {"after", "limit"}
+    assert parse_qs(link.query)["limit"] == ["500"]
+    ids = [p["id"] for p in merchant.all_products(storeId="store-a", limit=70)]
+    assert len(ids) == len(set(ids)) == 501 and ids == sorted(ids)
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten", ""])
+def test_a_limit_that_is_not_a_positive_integer_is_refused(merchant: Merchant, limit: str) -> None:
+    answer = merchant.get(PRODUCTS, limit=limit)
+    assert answer.status_code == 400
+    assert error(answer)["code"] == "invalid_argument" and error(answer)["field"] == "limit"
+
+
+def test_products_need_a_valid_bearer_token(emu: JoomEmulator, merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", shirts(1))
+    for answer in (merchant.http.get(PRODUCTS), merchant.get(PRODUCTS, token="nope"),
+                   merchant.http.post(UPDATE, params={"sku": "SH-00000"}, json={"variants": []})):
+        assert answer.status_code == 401 and error(answer)["code"] == "unauthorized"
+    assert truth_by_sku(emu)["SH-00000-S"]["quantity"] == 5
+
+
+def test_without_store_id_the_merchants_products_and_never_a_rivals(emu: JoomEmulator, merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", shirts(3, "A"))
+    emu.set_catalogue("store-b", shirts(2, "B"))
+    emu.set_catalogue("rival-1", shirts(2, "R"))
+    mine = merchant.all_products(limit=2)
+    assert sorted(p["storeId"] for p in mine) == ["store-a"] * 3 + ["store-b"] * 2
+    assert [p["id"] for p in mine] == sorted(p["id"] for p in mine)
+    answer = merchant.get(PRODUCTS, storeId="rival-1")
+    assert answer.status_code == 400 and error(answer)["field"] == "storeId"
+    cursor = parse_qs(urlsplit(merchant.get(PRODUCTS, storeId="store-a", limit=1).json()["paging"]["next"]).query)
+    changed = merchant.get(PRODUCTS, storeId="store-b", after=cursor["after"][0])
+    assert changed.status_code == 400 and error(changed)["field"] == "after"
+
+
+def test_update_sets_stock_by_variant_id_or_sku_and_answers_the_product(emu: JoomEmulator, merchant: Merchant,
+                                                                        clock: ManualClock) -> None:
+    emu.set_catalogue("store-a", shirts(2))
+    shirt = truth_by_sku(emu)["SH-00000-S"]
+    clock.advance(hours=2)
+    answer = merchant.post(UPDATE, {"variants": [{"id": shirt["variant_id"], "inventory": 0},
+                                                 {"sku": "SH-00000-M", "inventory": 40, "price": "11.00"}]},
+                           id=shirt["item_id"])
+    assert answer.status_code == 200, answer.text
+    product = answer.json()["data"]
+    assert [(v["sku"], v["inventory"], v["price"]) for v in product["variants"]] == [
+        ("SH-00000-S", 0, "9.90"), ("SH-00000-M", 40, "11.00")]
+    assert product["updatedTimestamp"] == "2026-11-01T14:00:00Z"
+    by_sku = merchant.post(UPDATE, {"variants": [{"sku": "SH-00001", "inventory": 7}], "enabled": False},
+                           sku="SH-00001")
+    assert by_sku.status_code == 200 and by_sku.json()["data"]["state"] == "disabledByMerchant"
+    truth = truth_by_sku(emu)
+    assert (truth["SH-00000-S"]["quantity"], truth["SH-00000-M"]["quantity"]) == (0, 40)
+    assert (truth["SH-00001"]["quantity"], truth["SH-00001"]["active"]) == (7, False)
+    assert merchant.get(PRODUCT, id=shirt["item_id"]).json()["data"] == product
+
+
+def test_an_update_with_unknown_or_bad_variants_changes_nothing_and_names_each_fault(emu: JoomEmulator,
+                                                                                    merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", shirts(1))
+    shirt = truth_by_sku(emu)["SH-00000-S"]
+    answer = merchant.post(UPDATE, {"variants": [
+        {"id": shirt["variant_id"], "inventory": 9},
+        {"id": "999999991", "inventory": 5},
+        {"sku": "GHOST-1", "inventory": 5},
+        {"sku": "SH-00000-M", "inventory": -2, "currency": "USD"},
+        {"id": shirt["variant_id"], "inventory": 1},
+    ]}, id=shirt["item_id"])
+    assert answer.status_code == 400
+    faults = answer.json()["errors"]
+    assert [(e["code"], e["field"]) for e in faults] == [
+        ("invalid_argument", "variants.1.id"), ("invalid_argument", "variants.2.sku"),
+        ("invalid_argument", "variants.3.inventory"), ("invalid_argument", "variants.3.currency"),
+        ("invalid_argument", "variants.4.id")]
+    assert faults[0]["message"] == f"Variant with ID '999999991' not found in product '{shirt['item_id']}'"
+    assert {row["quantity"] for row in emu.listings("store-a")} == {5, 6}     # all or nothing
+
+
+def test_updating_a_product_that_is_not_the_merchants_is_not_found(emu: JoomEmulator, merchant: Merchant) -> None:
+    emu.set_catalogue("rival-1", shirts(1, "R"))
+    rival = emu.listings("rival-1")[0]
+    answer = merchant.post(UPDATE, {"variants": [{"id": rival["variant_id"], "inventory": 0}]}, id=rival["item_id"])
+    assert answer.status_code == 404 and error(answer)["code"] == "not_found"
+    assert merchant.post(UPDATE, {"variants": []}).status_code == 400
+    emu.set_catalogue("store-a", shirts(1))
+    mine = emu.listings("store-a")[0]["item_id"]
+    bad_bodies: list[dict[str, Any]] = [{"variants": "all"}, {"variants": [{}]}, {"enabled": "yes"}]
+    for bad in bad_bodies:
+        assert merchant.post(UPDATE, bad, id=mine).status_code == 400
+    not_json = merchant.http.post(UPDATE, params={"id": mine}, content=b"[1]",
+                                  headers={"Authorization": f"Bearer {merchant.access}"})
+    assert not_json.status_code == 400 and error(not_json)["field"] == "body"
+    assert rival["quantity"] == emu.listings("rival-1")[0]["quantity"]
+
+
+def test_a_buyer_order_draws_stock_and_is_refused_at_zero(emu: JoomEmulator, merchant: Merchant,
+                                                          clock: ManualClock) -> None:
+    emu.set_catalogue("store-a", [*shirts(2, quantity=2), HIDDEN])
+    clock.advance(minutes=30)
+    order_id = emu.place_order("store-a", "SH-00001", 2)
+    assert order_id is not None and truth_by_sku(emu)["SH-00001"]["quantity"] == 0
+    order = emu.orders("store-a")[order_id]
+    assert (order["status"], order["quantity"], order["product"]["variant"]["sku"]) == ("approved", 2, "SH-00001")
+    assert order["updateTimestamp"] == order["orderTimestamp"] == "2026-11-01T12:30:00Z"
+    assert order["priceInfo"]["unitPrice"] == "12.50"
+    assert order_id in {o["id"] for o in merchant.all_orders(storeId="store-a")}
+    assert emu.place_order("store-a", "SH-00001", 1) is None          # none left
+    assert emu.place_order("store-a", "SH-00000-S", 3) is None        # more than listed
+    assert emu.place_order("store-a", "HID-1", 1) is None             # disabled by the merchant
+    assert emu.place_order("store-a", "NOPE", 1) is None
+    with pytest.raises(ValueError):
+        emu.place_order("store-a", "SH-00000-S", 0)
+    shirt = truth_by_sku(emu)["SH-00000-S"]
+    merchant.post(UPDATE, {"variants": [{"id": shirt["variant_id"], "enabled": False}]}, id=shirt["item_id"])
+    assert emu.place_order("store-a", "SH-00000-S", 1) is None        # a disabled variant
+    assert truth_by_sku(emu)["SH-00000-S"] == shirt | {"active": False}
+
+
+def test_orders_after_a_catalogue_are_for_its_variants_and_an_empty_one_takes_none(emu: JoomEmulator) -> None:
+    emu.set_catalogue("store-a", shirts(4))
+    orders = emu.orders("store-a")
+    skus = {row["seller_sku"] for row in emu.listings("store-a")}
+    made = emu.generate_orders("store-a", 30, START - timedelta(days=2), START)
+    assert {emu.orders("store-a")[i]["product"]["variant"]["sku"] for i in made} <= skus
+    assert {row["quantity"] for row in emu.listings("store-a")} == {5, 6}   # the past moves no stock
+    emu.set_catalogue("store-b", [])
+    with pytest.raises(ValueError, match="lists no product"):
+        emu.generate_orders("store-b", 1, START - timedelta(days=1), START)
+    assert emu.generate_orders("store-b", 0, START - timedelta(days=1), START) == []
+    emu.tick()
+    assert emu.orders("store-b") == {} and set(orders) <= set(emu.orders("store-a"))
+
+
+def test_products_calls_are_metered_and_fail_on_demand(emu: JoomEmulator, merchant: Merchant) -> None:
+    emu.set_catalogue("store-a", shirts(1))
+    emu.fail_next(1, 503)
+    failed = merchant.get(PRODUCTS)
+    assert failed.status_code == 503 and error(failed)["code"] == "unavailable"
+    emu.set_rate_limit(1, 1)
+    assert merchant.get(PRODUCTS).status_code == 200
+    throttled = merchant.post(UPDATE, {"variants": []}, sku="SH-00000")
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
+    assert error(throttled)["code"] == "rate_limit_exceeded"
+    assert [c.path for c in emu.calls[-3:]] == [PRODUCTS, PRODUCTS, UPDATE]
+
+
+def test_save_and_restore_keep_the_catalogue(tmp_path: Path, emu: JoomEmulator, clock: ManualClock) -> None:
+    emu.set_catalogue("store-a", shirts(3))
+    assert emu.place_order("store-a", "SH-00001", 1) is not None
+    emu.save(tmp_path / "joom.pickle")
+    other = JoomEmulator(CLIENT_ID, CLIENT_SECRET, clock=clock, seed=1)
+    assert other.restore(tmp_path / "joom.pickle")
+    assert other.listings("store-a") == emu.listings("store-a")
+    assert other.place_order("store-a", "SH-00001", 4) is not None and other.place_order("store-a", "SH-00001", 1) \
+        is None
+
+
+def test_catalogue_listings_and_buy_control_routes(emu: JoomEmulator) -> None:
+    control = httpx.Client(base_url="http://emulator.test", transport=emu.transport())
+    Merchant.opened.append(control)
+    body: dict[str, Any] = {"products": [
+        {"title": "Mug", "active": True, "weight_kg": "0.4",
+         "variants": [{"sku": "MUG-1", "name": "", "price": "5.40", "quantity": 2, "barcode": "4006381333931"}]},
+        {"title": "Tee", "active": False,
+         "variants": [{"sku": "TEE-S", "name": "S", "price": 8.9, "quantity": 3}]},
+    ]}
+    made = control.post("/_emulator/stores/store-a/catalogue", json=body)
+    assert made.status_code == 201 and made.json() == {"store_id": "store-a", "products": 2, "variants": 2}
+    rows = {r["seller_sku"]: r for r in control.get("/_emulator/stores/store-a/listings").json()["listings"]}
+    assert (rows["MUG-1"]["price"], rows["MUG-1"]["quantity"], rows["TEE-S"]["active"]) == ("5.40", 2, False)
+    bought = control.post("/_emulator/stores/store-a/buy", json={"sku": "MUG-1", "quantity": 2})
+    assert bought.status_code == 201 and bought.json()["order_id"] in emu.orders("store-a")
+    assert control.post("/_emulator/stores/store-a/buy", json={"sku": "MUG-1"}).status_code == 409
+    assert control.post("/_emulator/stores/store-a/buy", json={"sku": "TEE-S"}).status_code == 409
+    assert control.post("/_emulator/stores/store-a/buy", json={"quantity": 1}).status_code == 400
+    assert control.post("/_emulator/stores/store-a/buy", json={"sku": "MUG-1", "quantity": 0}).status_code == 400
+    assert control.post("/_emulator/stores/nope/buy", json={"sku": "MUG-1"}).status_code == 404
+    assert control.get("/_emulator/stores/nope/listings").status_code == 404
+    assert control.post("/_emulator/stores/nope/catalogue", json=body).status_code == 404
+    assert control.post("/_emulator/stores/store-a/catalogue", json={"products": "x"}).status_code == 400
+    bad_price = {"products": [{"title": "X", "variants": [{"sku": "X", "price": "free"}]}]}
+    assert control.post("/_emulator/stores/store-a/catalogue", json=bad_price).status_code == 400

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.lazada import LazadaEmulator
 from crossdock.emulators.lazada.__main__ import build
 from crossdock.emulators.lazada.push import MAX_RETRIES
@@ -449,3 +450,255 @@ def test_the_demo_entry_point_builds_a_world() -> None:
     assert args.port == 8102 and len(emu.orders("4001")) == 7
     with pytest.raises(ValueError, match="unknown Lazada venture"):
         emu.add_store("4002", "JP")
+
+
+# --- products and stock --------------------------------------------------------------------------------------
+
+
+def specs(count: int, variants: int = 2, quantity: int = 5) -> list[ProductSpec]:
+    return [ProductSpec(f"Shirt {p}", tuple(VariantSpec(f"SH-{p}-{v}", f"Size {v}", Decimal("9.90") + v, quantity)
+                                            for v in range(variants)), active=p % 4 != 3)
+            for p in range(count)]
+
+
+def stock_xml(*skus: tuple[str, str, str, str]) -> str:
+    """The UpdateSellableQuantity payload of the doc's demo, one <Sku> per (ItemId, SkuId, SellerSku, quantity)."""
+    body = "".join(f"<Sku><ItemId>{i}</ItemId><SkuId>{s}</SkuId><SellerSku>{k}</SellerSku>"
+                   f"<SellableQuantity>{q}</SellableQuantity></Sku>" for i, s, k, q in skus)
+    return f"<Request><Product><Skus>{body}</Skus></Product></Request>"
+
+
+def rows(emu: LazadaEmulator) -> dict[str, dict[str, Any]]:
+    return {row["seller_sku"]: row for row in emu.listings(SELLER)}
+
+
+def test_get_products_lists_every_item_fifty_at_most_with_its_skus(
+        world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(60))
+    token = client.tokens()["access_token"]
+    first = client.data("/products/get", {"filter": "all", "limit": 50}, token)
+    rest = client.data("/products/get", {"filter": "all", "limit": 50, "offset": 50}, token)
+    assert first["total_products"] == "60" and len(first["products"]) == 50 and len(rest["products"]) == 10
+    truth = rows(emu)
+    seen = {}
+    for product in first["products"] + rest["products"]:
+        assert product["status"] in ("Active", "InActive") and product["attributes"]["name"].startswith("Shirt")
+        for sku in product["skus"]:
+            seen[sku["SellerSku"]] = sku
+            row = truth[sku["SellerSku"]]
+            assert (str(product["item_id"]), str(sku["SkuId"])) == (row["item_id"], row["variant_id"])
+            assert sku["quantity"] == sku["multiWarehouseInventories"][0]["sellableQuantity"] == row["quantity"]
+            assert Decimal(str(sku["price"])) == row["price"]
+            assert row["active"] is (product["status"] == "Active" and sku["Status"] == "active")
+    assert set(seen) == set(truth) and len(truth) == 120
+
+
+def test_get_products_filters(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, clock, client = world
+    emu.set_catalogue(SELLER, specs(8))
+    token = client.tokens()["access_token"]
+
+    def names(**params: Any) -> list[str]:
+        data = client.data("/products/get", {"filter": "all", **params}, token)
+        return sorted(p["attributes"]["name"] for p in data["products"])
+
+    assert names(filter="inactive") == ["Shirt 3", "Shirt 7"] and len(names(filter="live")) == 6
+    assert names(filter="deleted") == [] and names(filter="sold-out") == []
+    assert names(sku_seller_list='["SH-2-1", "nope"]') == ["Shirt 2"]
+    created = iso(clock.now())
+    clock.advance(hours=1)
+    assert len(names(create_before=created)) == 8 and names(create_after=iso(clock.now())) == []
+    assert len(names(update_after="2000-01-01T00:00:00+0800")) == 8
+
+
+@pytest.mark.parametrize(("params", "code"), [
+    ({"filter": "all", "limit": 51}, "19"),
+    ({"filter": "all", "limit": 0}, "19"),
+    ({"filter": "all", "offset": 10_001}, "14"),
+    ({"filter": "all", "offset": "x"}, "14"),
+    ({"filter": "teleported"}, "36"),
+    ({"limit": 10}, "MissingParameter"),
+    ({"filter": "all", "update_after": "yesterday"}, "17"),
+    ({"filter": "all", "sku_seller_list": "SH-1-1"}, "70"),
+])
+def test_get_products_refuses_bad_parameters(world: tuple[LazadaEmulator, ManualClock, Lazop],
+                                             params: dict[str, Any], code: str) -> None:
+    _, _, client = world
+    token = client.tokens()["access_token"]
+    status, kind, got, message = error_of(client.call("/products/get", params, token=token))
+    assert (status, kind, got) == (200, "ISV", code)
+    assert code == "MissingParameter" or message.startswith(f"E0{code}")
+
+
+def test_stock_updates_set_sellable_quantities(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(2))
+    token = client.tokens()["access_token"]
+    a, b = rows(emu)["SH-0-0"], rows(emu)["SH-1-1"]
+    payload = stock_xml((a["item_id"], a["variant_id"], "SH-0-0", "40"), ("", "", "SH-1-1", "0"))
+    answer = client.call("/product/stock/sellable/update", {"payload": payload}, token=token, method="POST").json()
+    assert answer["code"] == "0" and answer["data"] == {}
+    assert (rows(emu)["SH-0-0"]["quantity"], rows(emu)["SH-1-1"]["quantity"]) == (40, 0)
+    multi = (f"<Request><Product><Skus><Sku><SkuId>{b['variant_id']}</SkuId><MultiWarehouseInventories>"
+             "<MultiWarehouseInventory><WarehouseCode>dropshipping</WarehouseCode>"
+             "<SellableQuantity>12</SellableQuantity></MultiWarehouseInventory></MultiWarehouseInventories>"
+             "</Sku></Skus></Product></Request>")
+    assert client.data("/product/stock/sellable/update", {"payload": multi}, token, method="POST") == {}
+    assert rows(emu)["SH-1-1"]["quantity"] == 12
+
+
+def test_a_refused_sku_is_named_in_detail_and_the_others_are_taken(
+        world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(1))
+    token = client.tokens()["access_token"]
+    a = rows(emu)["SH-0-0"]
+    payload = stock_xml((a["item_id"], a["variant_id"], "SH-0-0", "7"), (a["item_id"], "999999991", "GHOST", "1"),
+                        ("", "", "SH-0-1", "-2"), ("", "", "SH-0-1", "many"), ("", "", "", "3"))
+    body = client.call("/product/stock/sellable/update", {"payload": payload}, token=token, method="POST").json()
+    assert (body["type"], body["code"], body["message"]) == ("ISV", "501", "E501: Update product failed")
+    assert [(d["seller_sku"], d["message"]) for d in body["detail"]] == [
+        ("GHOST", "SKU not exist"), ("SH-0-1", "Sellable inventory cannot be negative"),
+        ("SH-0-1", "SellableQuantity must be a whole number"), ("", "Empty Item Id and Seller Sku")]
+    assert rows(emu)["SH-0-0"]["quantity"] == 7 and rows(emu)["SH-0-1"]["quantity"] == 5
+
+
+@pytest.mark.parametrize(("payload", "code"), [
+    ("<Request><Product><Skus>", "5"),
+    ("not xml at all", "5"),
+    ("<Request><Product><Skus></Skus></Product></Request>", "5"),
+    ("<Other><Product><Skus><Sku><SellerSku>A</SellerSku></Sku></Skus></Product></Other>", "5"),
+    ('<!DOCTYPE r [<!ENTITY a "aaaa">]><Request><Product><Skus><Sku><SellerSku>&a;</SellerSku></Sku></Skus>'
+     '</Product></Request>', "5"),
+    (stock_xml(*[("", "", f"SH-0-{n % 2}", "1") for n in range(51)]), "204"),
+    ("", "MissingParameter"),
+])
+def test_stock_updates_refuse_bad_payloads(world: tuple[LazadaEmulator, ManualClock, Lazop], payload: str,
+                                           code: str) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(1))
+    token = client.tokens()["access_token"]
+    status, kind, got, message = error_of(client.call("/product/stock/sellable/update", {"payload": payload},
+                                                      token=token, method="POST"))
+    assert (status, kind, got) == (200, "ISV", code)
+    assert code == "MissingParameter" or message == {"5": "E005: Invalid Request Format",
+                                                     "204": "E204: Too many SKU in one request"}[code]
+    assert {row["quantity"] for row in emu.listings(SELLER)} == {5}
+
+
+def test_fifty_skus_go_in_one_call(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(25))
+    token = client.tokens()["access_token"]
+    payload = stock_xml(*[(r["item_id"], r["variant_id"], r["seller_sku"], "3") for r in emu.listings(SELLER)])
+    assert client.data("/product/stock/sellable/update", {"payload": payload}, token, method="POST") == {}
+    assert {row["quantity"] for row in emu.listings(SELLER)} == {3}
+
+
+def test_the_payload_is_signed_like_any_parameter(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(1))
+    token = client.tokens()["access_token"]
+    p = {"payload": stock_xml(("", "", "SH-0-0", "1")), "app_key": APP_KEY, "sign_method": "sha256",
+         "timestamp": str(int(START.timestamp() * 1000)), "access_token": token}
+    p["sign"] = doc_sign(SECRET, "/product/stock/sellable/update", p)
+    p["payload"] = stock_xml(("", "", "SH-0-0", "900"))        # changed after signing
+    response = client.http.post("https://api.lazada.sg/rest/product/stock/sellable/update", data=p)
+    assert error_of(response)[2] == "IncompleteSignature" and rows(emu)["SH-0-0"]["quantity"] == 5
+
+
+def test_product_apis_share_the_call_limits_and_faults(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    emu.set_catalogue(SELLER, specs(1))
+    token = client.tokens()["access_token"]
+    emu.set_rate_limit(1, 1)
+    assert client.call("/products/get", {"filter": "all"}, token=token).json()["code"] == "0"
+    assert error_of(client.call("/products/get", {"filter": "all"}, token=token))[2] == "ApiCallLimit"
+    emu.set_rate_limit(100, 100)
+    emu.fail_next(1, 503)
+    response = client.call("/product/stock/sellable/update", {"payload": stock_xml(("", "", "SH-0-0", "1"))},
+                           token=token, method="POST")
+    assert error_of(response)[:3] == (503, "ISP", "ServiceUnavailable") and rows(emu)["SH-0-0"]["quantity"] == 5
+
+
+def test_a_buyer_takes_sellable_stock_and_is_refused_at_zero(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, clock, _ = world
+    emu.set_catalogue(SELLER, [ProductSpec("Lamp", (VariantSpec("LAMP", "", Decimal("12.50"), 2),)),
+                               ProductSpec("Old", (VariantSpec("OLD", "", Decimal("1"), 9),), active=False)])
+    receiver = Receiver()
+    emu.subscribe_pushes("https://crossdock.example/hook", receiver)
+    clock.advance(minutes=3)
+    order_id = emu.place_order(SELLER, "LAMP", 2)
+    assert order_id is not None and rows(emu)["LAMP"]["quantity"] == 0
+    order = emu.orders(SELLER)[order_id]
+    items = order["order_items"]
+    assert [(i["sku"], i["status"], i["item_price"]) for i in items] == [("LAMP", "pending", "12.50")] * 2
+    assert order["payment_method"] != "COD" and all(i["payment_time"] for i in order["order_items"])
+    assert datetime.fromisoformat(order["updated_at"]) == clock.now()
+    pushed = [json.loads(body)["data"] for _, body in receiver.got]
+    assert {(d["trade_order_id"], d["order_status"]) for d in pushed} == {(order_id, "pending")} and len(pushed) == 2
+    assert emu.place_order(SELLER, "LAMP", 1) is None
+    assert emu.place_order(SELLER, "OLD", 1) is None and rows(emu)["OLD"]["quantity"] == 9
+    with pytest.raises(KeyError):
+        emu.place_order(SELLER, "NOPE", 1)
+    with pytest.raises(ValueError):
+        emu.place_order(SELLER, "OLD", 0)
+
+
+def test_generated_orders_draw_from_the_catalogue(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, clock, _ = world
+    emu.set_catalogue(SELLER, specs(4))
+    ids = emu.generate_orders(SELLER, 30, START - timedelta(days=2), START)
+    sold = {i["sku"] for oid in ids for i in emu.orders(SELLER)[oid]["order_items"]}
+    assert sold and sold <= {r["seller_sku"] for r in emu.listings(SELLER) if r["active"]}
+    emu.set_catalogue(SELLER, [])
+    assert emu.listings(SELLER) == []
+    with pytest.raises(ValueError, match="sells nothing"):
+        emu.generate_orders(SELLER, 1, START, START)
+    clock.advance(days=1)
+    assert emu.tick()[0] == 0
+    with pytest.raises(ValueError, match="used twice"):
+        emu.set_catalogue(SELLER, [ProductSpec("A", (VariantSpec("X", "", Decimal(1), 1),)),
+                                   ProductSpec("B", (VariantSpec("X", "", Decimal(1), 1),))])
+
+
+def test_a_new_seller_lists_its_generated_catalogue(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    token = client.tokens()["access_token"]
+    data = client.data("/products/get", {"filter": "live", "limit": 50}, token)
+    assert int(data["total_products"]) == len(data["products"]) > 0
+    assert len(emu.listings(SELLER)) == sum(len(p["skus"]) for p in data["products"])
+
+
+def test_the_catalogue_survives_save_and_restore(tmp_path: Path,
+                                                 world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, clock, _ = world
+    emu.set_catalogue(SELLER, specs(3))
+    assert emu.place_order(SELLER, "SH-0-0", 1) is not None
+    emu.save(tmp_path / "lazada.pickle")
+    other = LazadaEmulator(APP_KEY, SECRET, clock=clock)
+    assert other.restore(tmp_path / "lazada.pickle")
+    assert other.listings(SELLER) == emu.listings(SELLER) and rows(other)["SH-0-0"]["quantity"] == 4
+    assert other.place_order(SELLER, "SH-0-0", 4) is not None and other.place_order(SELLER, "SH-0-0", 1) is None
+
+
+def test_control_routes_set_the_catalogue_list_it_and_buy(world: tuple[LazadaEmulator, ManualClock, Lazop]) -> None:
+    emu, _, client = world
+    base = "http://127.0.0.1:8102/_emulator/sellers"
+    body = {"products": [{"title": "Mug", "active": True, "weight_kg": 0.3,
+                          "variants": [{"sku": "MUG-1", "name": "Blue", "price": "4.90", "quantity": 1,
+                                        "barcode": "4006381333931"}]}]}
+    answer = client.http.post(f"{base}/{SELLER}/catalogue", json=body)
+    assert answer.status_code == 201 and answer.json()["skus"] == 1
+    [row] = client.http.get(f"{base}/{SELLER}/listings").json()["listings"]
+    assert (row["seller_sku"], row["price"], row["quantity"], row["barcode"]) == ("MUG-1", "4.90", 1, "4006381333931")
+    bought = client.http.post(f"{base}/{SELLER}/buy", json={"sku": "MUG-1", "quantity": 1})
+    assert bought.status_code == 201 and bought.json()["order_id"] in emu.orders(SELLER)
+    assert client.http.post(f"{base}/{SELLER}/buy", json={"sku": "MUG-1"}).status_code == 409
+    assert client.http.post(f"{base}/{SELLER}/buy", json={"sku": "NOPE"}).status_code == 404
+    assert client.http.post(f"{base}/9999/catalogue", json=body).status_code == 404
+    assert client.http.get(f"{base}/9999/listings").status_code == 404
+    bad = {"products": [{"title": "X", "variants": [{"sku": "X", "price": "cheap", "quantity": 1}]}]}
+    assert client.http.post(f"{base}/{SELLER}/catalogue", json=bad).status_code == 400
+    assert client.http.post(f"{base}/{SELLER}/catalogue", json={"products": [{"title": "X"}]}).status_code == 400

@@ -57,7 +57,11 @@ def make(handler: Handler, tokens: Tokens | None = None, redirect_uri: str = "",
          ) -> tuple[JoomClient, Wire, CallStats, Tokens, ManualClock]:
     clock, stats, wire = ManualClock(NOW), CallStats(), Wire(handler)
     tokens = tokens or Tokens()
-    api = HttpApi("https://api-merchant.joom.test", stats=stats, sleep=lambda s: clock.advance(seconds=s),
+
+    def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
+    api = HttpApi("https://api-merchant.joom.test", stats=stats, sleep=sleep,
                   transport=httpx.MockTransport(wire), max_attempts=3)
     client = JoomClient(api, client_id="cid", client_secret=SecretStr("csecret"), clock=clock, tokens=tokens,
                         redirect_uri=redirect_uri)
@@ -381,7 +385,7 @@ def test_the_directory_lists_the_merchants_stores_and_skips_a_broken_one() -> No
 def test_the_connector_is_registered_for_merchant_accounts() -> None:
     spec = Registry.discover().get("joom")
     assert spec.tokens_per == "account" and spec.directory is not None and spec.pushes is None
-    assert spec.capabilities == frozenset({Capability.ORDERS})
+    assert spec.capabilities == frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK})
     settings = spec.settings.model_validate({"client_id": "c", "client_secret": "s"})
     assert settings.model_dump()["page_size"] == 500
     with pytest.raises(ValueError):

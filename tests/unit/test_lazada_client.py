@@ -52,9 +52,11 @@ def client(handler: Handler, tokens: Tokens | None = None) -> tuple[LazadaClient
     clock, stats, tokens = ManualClock(NOW), CallStats(), tokens or Tokens()
     transport = httpx.MockTransport(handler)
 
+    def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
     def api(url: str) -> HttpApi:
-        return HttpApi(url, stats=stats, sleep=lambda s: clock.advance(seconds=s), transport=transport,
-                       max_attempts=3)
+        return HttpApi(url, stats=stats, sleep=sleep, transport=transport, max_attempts=3)
 
     c = LazadaClient(api("https://auth.lazada.com/rest"), app_key="123456", app_secret=SecretStr(SECRET),
                      clock=clock, api=api("https://api.lazada.sg/rest"), tokens=tokens)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,10 @@ import httpx
 
 from crossdock.bootstrap import App
 from crossdock.domain.time import require_utc
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.joom import JoomEmulator
+from crossdock.emulators.joom.catalogue import MAX_VARIANTS_PER_PRODUCT
+from crossdock.emulators.joom.products_api import PRODUCTS_MAX_LIMIT
 from crossdock.emulators.joom.world import parse_rfc3339, rfc3339
 from tests.contract.harness import Harness
 
@@ -125,6 +129,24 @@ class JoomHarness(Harness):
         # orders/multi returns whole orders: one call a page and no detail calls. Even no orders take
         # the one call that says so. (With the production page of 500: max(1, ceil(n / 500)).)
         return max(1, math.ceil(orders / self.page_size))
+
+    # ---- listings and stock ------------------------------------------------------------------------
+
+    # products/multi: "Maximum limit is 500 items per request", counted in products.
+    listing_page = PRODUCTS_MAX_LIMIT
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        self.emu.set_catalogue(external_id, products)
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        return self.emu.listings(external_id)
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        return self.emu.place_order(external_id, seller_sku, quantity)
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        # products/update changes one product a call, up to its whole list of variants.
+        return sum(math.ceil(n / MAX_VARIANTS_PER_PRODUCT) for n in updates_per_product)
 
 
 HARNESS = JoomHarness

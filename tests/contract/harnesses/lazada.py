@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.lazada import LazadaEmulator
 from tests.contract.harness import Harness
 
@@ -32,6 +34,8 @@ class LazadaHarness(Harness):
     page_size = 100          # GetOrders limit
     detail_batch = 50        # GetMultipleOrderItems order_ids
     pushes = True
+    listing_page = 50        # GetProducts limit, counted in products
+    stock_batch = 50         # UpdateSellableQuantity SKUs per call
     APP_KEY = "112233"
     APP_SECRET = "lzd-test-0123456789abcdef0123456789abcdef"
 
@@ -114,6 +118,19 @@ class LazadaHarness(Harness):
 
     def api_calls(self) -> int:
         return len(self.emu.calls)
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        self.emu.set_catalogue(external_id, products)
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        return self.emu.listings(external_id)
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        return self.emu.place_order(external_id, seller_sku, quantity)
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        # UpdateSellableQuantity takes up to 50 SKUs of any products in one call.
+        return math.ceil(sum(updates_per_product) / self.stock_batch)
 
     def expected_calls(self, orders: int) -> int:
         # GetOrders pages of 100, then GetMultipleOrderItems for each page's orders, 50 at a time.

@@ -1,4 +1,4 @@
-"""Joom for Merchants API connector: v2 OAuth for the merchant account, v3 orders and stores."""
+"""Joom for Merchants API connector: v2 OAuth for the merchant account, v3 orders, stores, listings and stock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from pydantic import BaseModel, Field, SecretStr
 from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.ratelimit import BucketPool, TokenBucket
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
-from crossdock.connectors.joom.adapter import PAGE_SIZE, JoomAuthorizer, JoomDirectory, JoomOrders
+from crossdock.connectors.joom.adapter import (
+    PAGE_SIZE,
+    JoomAuthorizer,
+    JoomDirectory,
+    JoomListings,
+    JoomOrders,
+    JoomStock,
+)
 from crossdock.connectors.joom.client import JoomClient
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
 
@@ -24,14 +31,20 @@ class JoomSettings(BaseModel):
     # orders/multi allows 50 requests a minute per merchant; the bucket keeps us under it.
     requests_per_minute: float = Field(default=50.0, gt=0)
     burst: int = Field(default=10, ge=1)
+    # Every other endpoint (products among them) allows 2000 a minute per merchant, metered apart.
+    other_requests_per_minute: float = Field(default=2000.0, gt=0)
+    other_burst: int = Field(default=100, ge=1)
 
 
 def _client(settings: JoomSettings, ctx: ConnectorContext, stats: CallStats, tokens: TokenStore | None,
-            account_id: int = 0) -> JoomClient:
-    # Joom meters per merchant: the stores of one merchant draw from one bucket.
-    limiter = BucketPool.shared(ctx.buckets, ("merchant", account_id), settings.requests_per_minute / 60,
-                                settings.burst, ctx.clock, ctx.sleep) if account_id else \
-        TokenBucket(settings.requests_per_minute / 60, settings.burst, ctx.clock, ctx.sleep)
+            account_id: int = 0, *, orders: bool = True) -> JoomClient:
+    # Joom meters per merchant and endpoint group (orders/multi apart from the rest): the stores of one
+    # merchant draw from one bucket per group.
+    rate, burst = ((settings.requests_per_minute, settings.burst) if orders
+                   else (settings.other_requests_per_minute, settings.other_burst))
+    key = ("merchant", account_id) if orders else ("merchant", account_id, "other")
+    limiter = BucketPool.shared(ctx.buckets, key, rate / 60, burst, ctx.clock, ctx.sleep) if account_id else \
+        TokenBucket(rate / 60, burst, ctx.clock, ctx.sleep)
     api = HttpApi(settings.base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport, limiter=limiter)
     return JoomClient(api, client_id=settings.client_id, client_secret=settings.client_secret, clock=ctx.clock,
                       tokens=tokens, redirect_uri=settings.redirect_uri)
@@ -41,6 +54,15 @@ def _orders(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> J
     # link.tokens is the merchant account's pair, shared by all its stores (tokens_per="account").
     return JoomOrders(_client(settings, ctx, link.stats, link.tokens, link.account_id), link.external_id,
                       settings.page_size)
+
+
+def _listings(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomListings:
+    client = _client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False)
+    return JoomListings(client, link.external_id)
+
+
+def _stock(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomStock:
+    return JoomStock(_client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False))
 
 
 def _directory(settings: JoomSettings, link: AccountLink, ctx: ConnectorContext) -> JoomDirectory:
@@ -54,10 +76,12 @@ def _authorizer(settings: JoomSettings, ctx: ConnectorContext) -> JoomAuthorizer
 CONNECTOR = ConnectorSpec(
     code="joom",
     name="Joom",
-    capabilities=frozenset({Capability.ORDERS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
     settings=JoomSettings,
     orders=_orders,
     authorizer=_authorizer,
     tokens_per="account",
     directory=_directory,
+    listings=_listings,
+    stock=_stock,
 )

@@ -1,13 +1,15 @@
 """Joom for Merchants API on the wire: v2 OAuth tokens, v3 bearer calls, error bodies, token refresh.
 
-Each method names the API page it implements: merchant.joom.com/docs/api/v3 (orders, stores) and
+Each method names the API page it implements: merchant.joom.com/docs/api/v3 (orders, stores, products) and
 docs.merchant.joom.com "Joom OAuth" (tokens). Tokens belong to the merchant account, shared by its stores.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -19,12 +21,18 @@ from crossdock.domain.time import from_unix
 from crossdock.ports.clock import Clock
 from crossdock.ports.marketplace import TokenSet, TokenStore
 
+T = TypeVar("T")
+
 ACCESS_TOKEN_PATH = "/api/v2/oauth/access_token"
 REFRESH_TOKEN_PATH = "/api/v2/oauth/refresh_token"
 ORDERS_MULTI_PATH = "/api/v3/orders/multi"
 ORDER_PATH = "/api/v3/orders"
 # No v3 store list is documented; this path is an assumption shared with the lead's decision.
 STORES_PATH = "/api/v3/stores"
+PRODUCTS_MULTI_PATH = "/api/v3/products/multi"
+PRODUCT_UPDATE_PATH = "/api/v3/products/update"
+# Answers to a write that refuse what was sent (invalid_argument, not_found) rather than fail the call.
+_REFUSALS = frozenset({400, 404})
 
 # Access tokens live 30 days; refresh a day early so a pull never meets the deadline mid-way.
 _EARLY_REFRESH = timedelta(days=1)
@@ -196,40 +204,43 @@ class JoomClient:
 
     # --- v3 calls -----------------------------------------------------------------------------
 
-    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    @staticmethod
+    def _headers(tokens: TokenSet) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.access_token.get_secret_value()}", "Accept": "application/json"}
+
+    def _authorized(self, build: Callable[[TokenSet], httpx.Request], parse: Callable[[httpx.Response], T]) -> T:
+        """A bearer call with the merchant's token; a refused token is refreshed and the call tried once more."""
         tokens = self._current_tokens()
         try:
-            return self._get_with(path, params, tokens)
+            return self._api.call(partial(build, tokens), parse)
         except AuthExpired:
             tokens = self._refresh(tokens)
             try:
-                return self._get_with(path, params, tokens)
+                return self._api.call(partial(build, tokens), parse)
             except AuthExpired as exc:
                 # A brand-new token refused: the merchant revoked the app. Only a new consent helps.
                 raise AuthFailed(f"Joom refused a freshly refreshed token, authorize again: {exc}") from exc
 
-    def _get_with(self, path: str, params: dict[str, str], tokens: TokenSet) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {tokens.access_token.get_secret_value()}",
-                   "Accept": "application/json"}
+    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        def build(tokens: TokenSet) -> httpx.Request:
+            return self._api.http.build_request("GET", path, params=params, headers=self._headers(tokens))
 
-        def build() -> httpx.Request:
-            return self._api.http.build_request("GET", path, params=params, headers=headers)
+        return self._authorized(build, self._parse_v3)
 
-        return self._api.call(build, self._parse_v3)
+    def _follow(self, link: str, fallback_path: str) -> dict[str, Any]:
+        """The page a "paging.next" link names, fetched on our own base URL: its path and query, never its
+        host, so a tampered link cannot send the merchant's token elsewhere."""
+        url = httpx.URL(link)
+        path = url.path if url.path.startswith("/api/v3/") else fallback_path
+        return self._get(path, dict(url.params.multi_items()))
 
     def orders_multi(self, params: dict[str, str]) -> dict[str, Any]:
         """Orders, "Get multiple orders": GET /api/v3/orders/multi (limit, updatedFrom, updatedTo, storeId)."""
         return self._get(ORDERS_MULTI_PATH, params)
 
     def orders_multi_next(self, link: str) -> dict[str, Any]:
-        """The page after, from "paging.next" of GET /api/v3/orders/multi.
-
-        The link is followed on our own base URL: its path and query, never its host, so a tampered
-        link cannot send the merchant's token elsewhere.
-        """
-        url = httpx.URL(link)
-        path = url.path if url.path.startswith("/api/v3/") else ORDERS_MULTI_PATH
-        return self._get(path, dict(url.params.multi_items()))
+        """The page after, from "paging.next" of GET /api/v3/orders/multi."""
+        return self._follow(link, ORDERS_MULTI_PATH)
 
     def get_order(self, order_id: str) -> dict[str, Any] | None:
         """Orders, "Get order": GET /api/v3/orders?id=; None when Joom answers not_found."""
@@ -247,3 +258,37 @@ class JoomClient:
     def list_stores(self) -> dict[str, Any]:
         """Stores: GET /api/v3/stores (assumed endpoint) -> the merchant's stores, status and performance."""
         return self._get(STORES_PATH, {})
+
+    def products_multi(self, params: dict[str, str]) -> dict[str, Any]:
+        """Products, "Get multiple products": GET /api/v3/products/multi (limit, after, storeId)."""
+        return self._get(PRODUCTS_MULTI_PATH, params)
+
+    def products_multi_next(self, link: str) -> dict[str, Any]:
+        """The page after, from "paging.next" of GET /api/v3/products/multi."""
+        return self._follow(link, PRODUCTS_MULTI_PATH)
+
+    def update_variants(self, product_id: str, variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Products, "Update product": POST /api/v3/products/update?id= {"variants": [...]}.
+
+        Returns Joom's errors when it refuses the request as sent (400, each faulty field named, or 404 for a
+        product it does not know), [] when applied. Auth, throttling and outages raise like every call.
+        """
+        payload = {"variants": variants}
+
+        def build(tokens: TokenSet) -> httpx.Request:
+            return self._api.http.build_request("POST", PRODUCT_UPDATE_PATH, params={"id": product_id},
+                                                json=payload, headers=self._headers(tokens))
+
+        return self._authorized(build, self._parse_refusal)
+
+    @classmethod
+    def _parse_refusal(cls, response: httpx.Response) -> list[dict[str, Any]]:
+        """A write's answer: the errors of a refusal (400/404), [] for success; anything else as _parse_v3."""
+        if response.status_code not in _REFUSALS:
+            cls._parse_v3(response)
+            return []
+        try:
+            errors = _errors(response.json())
+        except ValueError:
+            errors = []
+        return errors or [{"code": f"http_{response.status_code}", "message": response.text[:200]}]

@@ -1,7 +1,9 @@
-"""Pure mapping from Joom v3 payloads (orders, stores) to domain values; raises BadPayload with the reason."""
+"""Pure mapping from Joom v3 payloads (orders, stores, products) to domain values; raises BadPayload with the reason."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +14,7 @@ from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.payloads import fingerprint
-from crossdock.ports.marketplace import RemoteStore
+from crossdock.ports.marketplace import Listing, RemoteStore
 
 # Order states of the v3 Orders page -> our machine.
 STATUS: dict[str, OrderStatus] = {
@@ -166,3 +168,101 @@ def store_from_payload(raw: Any) -> RemoteStore:
         status=text(raw, "status"),
         details={k: v for k, v in raw.items() if k not in {"id", "name", "status"}},
     )
+
+
+# Product states of the v3 Products overview; "archived" is what products/remove leaves (public clients).
+PRODUCT_STATES = frozenset({"active", "warning", "pending", "rejected", "disabledByJoom", "disabledByMerchant",
+                            "archived"})
+# States in which no version of the product is shown to buyers, whatever hasActiveVersion says.
+_OFF_STATES = frozenset({"disabledByJoom", "disabledByMerchant", "archived"})
+# States whose current version is the published one.
+_PUBLISHED_STATES = frozenset({"active", "warning"})
+_VARIANT_FIELD = re.compile(r"^variants[.\[](\d+)")
+
+
+@dataclass(frozen=True)
+class ProductHead:
+    """What every variant of a product shares: its Joom id, name, store, whether buyers see it, its variants."""
+
+    id: str
+    name: str
+    store_id: str
+    on_sale: bool
+    variants: tuple[Any, ...]
+
+
+def product_head(raw: Any) -> ProductHead:
+    """One product of GET /api/v3/products/multi -> its ProductHead; the variants are mapped one by one."""
+    if not isinstance(raw, dict):
+        raise BadPayload("product is not a JSON object")
+    product_id = text(raw, "id")
+    if not product_id:
+        raise BadPayload("product id is missing")
+    state = raw.get("state")
+    if not isinstance(state, str) or state not in PRODUCT_STATES:
+        raise BadPayload(f"unknown product state {state!r}")
+    variants = raw.get("variants")
+    if not isinstance(variants, list) or not variants:
+        # "Each product has at least one variant": an empty list is a broken product, not an empty one.
+        raise BadPayload("product has no variants list")
+    return ProductHead(id=product_id, name=text(raw, "name"), store_id=text(raw, "storeId"),
+                       on_sale=_on_sale(state, raw.get("hasActiveVersion")), variants=tuple(variants))
+
+
+def _on_sale(state: str, has_active_version: Any) -> bool:
+    """Whether buyers see some version: hasActiveVersion says so for pending and rejected edits, where an
+    older approved version may still be live; disabled products are never shown."""
+    if state in _OFF_STATES:
+        return False
+    if isinstance(has_active_version, bool):
+        return has_active_version
+    return state in _PUBLISHED_STATES
+
+
+def listing_from_variant(head: ProductHead, raw: Any) -> Listing:
+    """One variant of a product -> Listing: the merchant's SKU, price in the variant's currency, inventory."""
+    if not isinstance(raw, dict):
+        raise BadPayload("variant is not a JSON object")
+    variant_id = text(raw, "id")
+    if not variant_id:
+        raise BadPayload("variant id is missing")
+    owner = text(raw, "productId")
+    if owner and owner != head.id:
+        raise BadPayload(f"variant {variant_id} names product {owner}, listed under {head.id}")
+    inventory = raw.get("inventory")
+    if isinstance(inventory, bool) or not isinstance(inventory, int) or inventory < 0:
+        raise BadPayload(f"inventory is {inventory!r}, expected a non-negative integer")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise BadPayload(f"enabled is {enabled!r}, expected true or false")
+    currency = text(raw, "currency")
+    if not currency:
+        raise BadPayload("currency is missing")
+    try:
+        price = Money(amount(raw.get("price"), "price", non_negative=True), currency)
+    except DomainError as exc:  # a currency that is not ISO 4217
+        raise BadPayload(str(exc)) from exc
+    return Listing(item_id=head.id, variant_id=variant_id, seller_sku=text(raw, "sku"), title=head.name,
+                   price=price, quantity=inventory, active=head.on_sale and enabled, barcode=text(raw, "gtin"),
+                   raw=raw)
+
+
+def refusal_text(errors: list[dict[str, Any]]) -> str:
+    """Joom's errors in its own words: "code (field): message; ..."."""
+    parts = []
+    for error in errors:
+        where = f" ({error['field']})" if error.get("field") else ""
+        parts.append(f"{error.get('code', '?')}{where}: {error.get('message', '')}")
+    return "; ".join(parts) or "Joom refused the update without saying why"
+
+
+def variant_refusals(errors: list[dict[str, Any]], count: int) -> dict[int, str]:
+    """Which of `count` variants of an update Joom refused (by position in the request), in Joom's words;
+    {} when an error is about something else, so the whole request stands refused."""
+    refused: dict[int, list[dict[str, Any]]] = {}
+    for error in errors:
+        found = _VARIANT_FIELD.match(str(error.get("field", "")))
+        if found is None or int(found.group(1)) >= count:
+            return {}
+        refused.setdefault(int(found.group(1)), []).append(error)
+    return {position: refusal_text(own) for position, own in refused.items()}

@@ -8,8 +8,9 @@ from crossdock.connectors._kit.errors import Fatal
 from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
-from crossdock.connectors.lazada.adapter import LazadaAuthorizer, LazadaOrders
+from crossdock.connectors.lazada.adapter import LazadaAuthorizer, LazadaListings, LazadaOrders, LazadaStock
 from crossdock.connectors.lazada.client import LazadaClient
+from crossdock.connectors.lazada.mapping import VENTURE_CURRENCY
 from crossdock.connectors.lazada.webhooks import LazadaPushes
 from crossdock.ports.marketplace import CallStats, Capability, StoreLink
 
@@ -59,6 +60,18 @@ def _orders(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) ->
     return LazadaOrders(_client(settings, ctx, link.stats, link), link.region.upper())
 
 
+def _listings(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) -> LazadaListings:
+    venture = link.region.upper()
+    currency = VENTURE_CURRENCY.get(venture)
+    if currency is None:
+        raise Fatal(f"no Lazada venture {link.region!r} (known: {', '.join(sorted(VENTURE_CURRENCY))})")
+    return LazadaListings(_client(settings, ctx, link.stats, link), currency)
+
+
+def _stock(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) -> LazadaStock:
+    return LazadaStock(_client(settings, ctx, link.stats, link))
+
+
 def _authorizer(settings: LazadaSettings, ctx: ConnectorContext) -> LazadaAuthorizer:
     return LazadaAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -70,9 +83,11 @@ def _pushes(settings: LazadaSettings) -> LazadaPushes:
 CONNECTOR = ConnectorSpec(
     code="lazada",
     name="Lazada",
-    capabilities=frozenset({Capability.ORDERS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
     settings=LazadaSettings,
     orders=_orders,
+    listings=_listings,
+    stock=_stock,
     authorizer=_authorizer,
     tokens_per="store",
     pushes=_pushes,

@@ -10,7 +10,8 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from pydantic import SecretStr
 from crossdock.connectors._kit.errors import AuthExpired, AuthFailed, Fatal, Retryable
 from crossdock.connectors._kit.http import HttpApi, retry_after_seconds
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import TokenSet, TokenStore
+from crossdock.ports.marketplace import StockUpdate, TokenSet, TokenStore
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +32,8 @@ TOKEN_REFRESH = "/auth/token/refresh"
 GET_ORDERS = "/orders/get"
 GET_ORDER = "/order/get"
 GET_MULTIPLE_ORDER_ITEMS = "/orders/items/get"
+GET_PRODUCTS = "/products/get"
+UPDATE_SELLABLE_QUANTITY = "/product/stock/sellable/update"
 
 # "this ban will last 1 seconds": ApiCallLimit says how long to stay away.
 _BAN = re.compile(r"ban will last (\d+(?:\.\d+)?) second", re.IGNORECASE)
@@ -44,6 +47,9 @@ _RETRYABLE_CODES = frozenset({"InternalError", "ServiceUnavailable"})
 EARLY_REFRESH = timedelta(minutes=30)
 # GetMultipleOrderItems E039: none of the asked orders exists; GetOrder E016 (assumed): no such order.
 NO_ORDERS_FOUND = "39"
+# UpdateSellableQuantity E501 "Update product failed": "an overview error code ... check the detail field in the
+# API response to understand the SKU where the error occurred and the cause of the error".
+UPDATE_FAILED = "501"
 
 
 def sign(app_secret: str, api_path: str, params: Mapping[str, str]) -> str:
@@ -116,30 +122,42 @@ class LazadaClient:
     # --- seller APIs --------------------------------------------------------------------------
 
     def _seller_get(self, api_path: str, business: Mapping[str, str]) -> Any:
+        body = self._seller_call("GET", api_path, business, self._parse)
+        if "data" not in body:
+            raise Retryable(f"Lazada answered {api_path} without data")
+        return body["data"]
+
+    def _seller_call(self, method: str, api_path: str, business: Mapping[str, str],
+                     parse: Callable[[httpx.Response], dict[str, Any]]) -> dict[str, Any]:
         tokens = self._current_tokens()
         try:
-            return self._seller_get_with(api_path, business, tokens)
+            return self._seller_call_with(method, api_path, business, tokens, parse)
         except AuthExpired:
             # Expired or revoked early: refresh once; a second refusal means the seller must authorize again.
             tokens = self._refresh(tokens)
             try:
-                return self._seller_get_with(api_path, business, tokens)
+                return self._seller_call_with(method, api_path, business, tokens, parse)
             except AuthExpired as exc:
                 raise AuthFailed(str(exc)) from exc
 
-    def _seller_get_with(self, api_path: str, business: Mapping[str, str], tokens: TokenSet) -> Any:
+    def _seller_call_with(self, method: str, api_path: str, business: Mapping[str, str], tokens: TokenSet,
+                          parse: Callable[[httpx.Response], dict[str, Any]]) -> dict[str, Any]:
         if self._api is None:
             raise Fatal("this Lazada client has no venture host")
         api = self._api
         access = tokens.access_token.get_secret_value()
 
         def build() -> httpx.Request:
-            return api.http.build_request("GET", api_path, params=self._params(api_path, business, access))
+            params = self._params(api_path, business, access)
+            if method == "GET":
+                return api.http.build_request("GET", api_path, params=params)
+            # A POST carries the business parameters (an XML payload can be long) in the form body; the
+            # signature covers them as it covers query parameters.
+            form = {k: v for k, v in params.items() if k in business}
+            query = {k: v for k, v in params.items() if k not in business}
+            return api.http.build_request("POST", api_path, params=query, data=form)
 
-        body = api.call(build, self._parse)
-        if "data" not in body:
-            raise Retryable(f"Lazada answered {api_path} without data")
-        return body["data"]
+        return api.call(build, parse)
 
     # --- tokens -------------------------------------------------------------------------------
 
@@ -226,3 +244,48 @@ class LazadaClient:
         if not isinstance(data, list):
             raise Retryable("GetMultipleOrderItems answered data that is not a list")
         return data
+
+    # --- products -----------------------------------------------------------------------------
+
+    def get_products(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """GetProducts: GET /products/get (filter, offset, limit <= 50) -> {total_products, products}."""
+        data = self._seller_get(GET_PRODUCTS, params)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise Retryable("GetProducts answered data that is not an object")
+        return data
+
+    def update_sellable_quantity(self, updates: Sequence[StockUpdate]) -> list[Any]:
+        """UpdateSellableQuantity: POST /product/stock/sellable/update with the XML `payload`. Returns the
+        refused SKUs Lazada lists in `detail` with E501 ([] when it took them all); any other error raises."""
+        body = self._seller_call("POST", UPDATE_SELLABLE_QUANTITY, {"payload": stock_payload(updates)},
+                                 self._parse_stock)
+        return list(body["detail"]) if str(body.get("code")) == UPDATE_FAILED else []
+
+    @classmethod
+    def _parse_stock(cls, response: httpx.Response) -> dict[str, Any]:
+        """E501 naming refused SKUs is an answer about those SKUs, not a failure of the call."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if (isinstance(body, dict) and str(body.get("code")) == UPDATE_FAILED and response.is_success
+                and isinstance(body.get("detail"), list) and body["detail"]):
+            return body
+        return cls._parse(response)
+
+
+def stock_payload(updates: Sequence[StockUpdate]) -> str:
+    """The UpdateSellableQuantity payload, single-warehouse form of the doc's demo:
+    <Request><Product><Skus><Sku><ItemId/><SkuId/><SellerSku/><SellableQuantity/></Sku>...</Skus></Product></Request>.
+    Built with ElementTree, so a seller SKU holding "<" or "&" is escaped."""
+    request = ET.Element("Request")
+    skus = ET.SubElement(ET.SubElement(request, "Product"), "Skus")
+    for update in updates:
+        sku = ET.SubElement(skus, "Sku")
+        for tag, value in (("ItemId", update.item_id), ("SkuId", update.variant_id), ("SellerSku", update.seller_sku)):
+            if value:
+                ET.SubElement(sku, tag).text = value
+        ET.SubElement(sku, "SellableQuantity").text = str(update.quantity)
+    return ET.tostring(request, encoding="unicode")

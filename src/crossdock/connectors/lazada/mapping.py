@@ -1,5 +1,5 @@
-"""Pure mapping from Lazada orders (GetOrders order + its GetMultipleOrderItems items) to domain snapshots; raises
-BadPayload with the reason.
+"""Pure mapping from Lazada orders (GetOrders order + its GetMultipleOrderItems items) to domain snapshots, and from
+GetProducts products to listings (one per SKU); raises BadPayload with the reason.
 
 Lazada has no order status: "each item in the order has a separate status". The order's status in our machine
 is derived from its items (see `derive_status`), and `platform_status` keeps the item status that decided it;
@@ -8,6 +8,7 @@ the items' own statuses stay in the raw payload.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
 from crossdock.domain.orders.status import RANK, OrderStatus
 from crossdock.payloads import fingerprint
+from crossdock.ports.marketplace import Listing
 
 # The key under which the order's items ride along with the order in a stored payload.
 ITEMS_KEY = "order_items"
@@ -226,3 +228,71 @@ def order_from_payload(raw: Any, region: str) -> OrderSnapshot:
         )
     except DomainError as exc:  # a currency that is not ISO 4217, a time out of range
         raise BadPayload(str(exc)) from exc
+
+
+# ---- listings ---------------------------------------------------------------------------------------------
+
+# Each venture sells in its own currency (the order items' "currency" says the same); GetProducts prices carry none.
+VENTURE_CURRENCY: dict[str, str] = {"SG": "SGD", "MY": "MYR", "TH": "THB", "PH": "PHP", "VN": "VND", "ID": "IDR"}
+# Product "status": "Active,InActive,Pending QC,Suspended,Deleted"; SKU "Status": "active" (GetProducts samples).
+ACTIVE = "active"
+_WHOLE = re.compile(r"^-?[0-9]+$")
+
+
+def _whole(value: Any, field: str) -> int:
+    """A stock count: a JSON integer or a string of digits, never negative."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadPayload(f"{field} is {value!r}, expected a whole number")
+    if isinstance(value, str) and not _WHOLE.match(value.strip()):
+        raise BadPayload(f"{field} is {value!r}, expected a whole number")
+    number = int(value)
+    if number < 0:
+        raise BadPayload(f"{field} is {value!r}, expected a count that is not negative")
+    return number
+
+
+def _sellable(sku: dict[str, Any]) -> int:
+    """What buyers can buy: the sum of the warehouses' sellableQuantity when Lazada lists them, else `quantity`
+    (the samples show both equal: quantity 1719 beside sellableQuantity 1719, totalQuantity 1745 with 26 occupied)."""
+    warehouses = sku.get("multiWarehouseInventories")
+    if isinstance(warehouses, list) and warehouses and \
+            all(isinstance(w, dict) and "sellableQuantity" in w for w in warehouses):
+        return sum(_whole(w["sellableQuantity"], f"multiWarehouseInventories[{n}].sellableQuantity")
+                   for n, w in enumerate(warehouses))
+    return _whole(sku.get("quantity"), "quantity")
+
+
+def product_skus(raw: Any) -> tuple[str, list[Any]]:
+    """A GetProducts product -> (item_id, its skus); BadPayload when the product as a whole cannot be read."""
+    if not isinstance(raw, dict):
+        raise BadPayload("product is not a JSON object")
+    item_id = text(raw, "item_id")
+    if not item_id:
+        raise BadPayload("item_id is missing")
+    skus = raw.get("skus")
+    if not isinstance(skus, list) or not skus:
+        raise BadPayload("the product has no skus (Lazada lists at least one)")
+    return item_id, skus
+
+
+def listing_from_sku(product: dict[str, Any], sku: Any, currency: str) -> Listing:
+    """One SKU of a GetProducts product -> Listing.
+
+    The price is the regular `price`: a `special_price` runs only between its own dates, and a listing carries
+    one price. Lazada documents no barcode on a SKU, so none is read."""
+    if not isinstance(sku, dict):
+        raise BadPayload("sku is not a JSON object")
+    sku_id = text(sku, "SkuId")
+    if not sku_id:
+        raise BadPayload("SkuId is missing")
+    attributes = product.get("attributes")
+    title = text(attributes, "name") if isinstance(attributes, dict) else ""
+    price = amount(sku.get("price"), "price", non_negative=True)
+    # An item is for sale when both it (status "Active") and the SKU ("Status": "active") are switched on.
+    active = text(product, "status").strip().lower() == ACTIVE and text(sku, "Status").strip().lower() == ACTIVE
+    try:
+        money = Money(price, currency)
+    except DomainError as exc:
+        raise BadPayload(str(exc)) from exc
+    return Listing(item_id=text(product, "item_id"), variant_id=sku_id, seller_sku=text(sku, "SellerSku"),
+                   title=title, price=money, quantity=_sellable(sku), active=active, raw=sku)

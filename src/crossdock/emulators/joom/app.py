@@ -1,16 +1,14 @@
-"""The HTTP surface of the Joom emulator: v2 OAuth, v3 orders and stores, plus /_emulator controls."""
+"""The HTTP surface of the Joom emulator: v2 OAuth, v3 orders, stores and products, plus /_emulator controls."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
-import json
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,10 +17,29 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.joom.auth import TokenPair
 from crossdock.emulators.joom.limits import DEFAULT_GROUP, ORDERS_MULTI_GROUP
+from crossdock.emulators.joom.products_api import (
+    PRODUCT_PATH,
+    PRODUCT_UPDATE_PATH,
+    PRODUCTS_MULTI_PATH,
+    ProductsApi,
+)
+from crossdock.emulators.joom.protocol import (
+    NOT_FOUND,
+    RATE_LIMITED,
+    RATE_LIMITED_MESSAGE,
+    SERVER_ERROR_CODES,
+    UNAUTHORIZED,
+    ApiError,
+    Context,
+    continue_query,
+    encode_cursor,
+    invalid,
+)
 from crossdock.emulators.joom.world import ORDER_STATUSES, Order, StoredOrder, parse_rfc3339
 
 if TYPE_CHECKING:
@@ -50,29 +67,6 @@ OAUTH_INVALID_GRANT = 1016
 OAUTH_INVALID_CLIENT = 4000
 OAUTH_SERVER_ERROR = 9000
 
-# v3 error codes (secondary copies of the docs): {"errors": [{"code", "field", "message"}]}.
-INVALID_ARGUMENT = "invalid_argument"
-UNAUTHORIZED = "unauthorized"
-NOT_FOUND = "not_found"
-RATE_LIMITED = "rate_limit_exceeded"
-RATE_LIMITED_MESSAGE = "Request rate quota exceeded"
-# Assumption: the codes of 5xx answers are not documented.
-SERVER_ERROR_CODES = {500: "internal", 502: "bad_gateway", 503: "unavailable", 504: "deadline_exceeded"}
-
-
-class ApiError(Exception):
-    """A v3 error answer."""
-
-    def __init__(self, status: int, code: str, message: str, field: str = "", retry_after: int = 0) -> None:
-        super().__init__(f"{code}: {message}")
-        self.status, self.code, self.message, self.field, self.retry_after = status, code, message, field, retry_after
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field:
-            error["field"] = self.field
-        return {"errors": [error]}
-
 
 class OAuthError(Exception):
     """A v2 OAuth error answer."""
@@ -83,11 +77,6 @@ class OAuthError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"code": self.code, "data": {}, "message": self.message}
-
-
-def _invalid(name: str, expected: str, got: str) -> ApiError:
-    # The wording of the docs' own example: "Invalid argument `updatedFrom`: expected date/time, got `x`".
-    return ApiError(400, INVALID_ARGUMENT, f"Invalid argument `{name}`: expected {expected}, got `{got}`", name)
 
 
 @dataclass(frozen=True)
@@ -103,38 +92,7 @@ class CallRecord:
     error: str = ""
 
 
-@dataclass
-class _Context:
-    method: str
-    path: str
-    query: dict[str, str]
-    params: dict[str, str]
-    base_url: str
-    now: datetime
-    merchant: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 _CURSOR_FILTERS = ("updatedFrom", "updatedTo", "status", "storeId")
-
-
-def encode_cursor(last_id: str, filters: dict[str, str]) -> str:
-    # Like the docs' sample cursor (base64 of {"id":"ABCD1234"}), plus the query it continues, so that the
-    # `next` link can carry only `after` and `limit` as in the docs' example.
-    state = {"id": last_id, **{k: v for k, v in filters.items() if v}}
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> dict[str, str]:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _invalid("after", "a cursor from paging.next", cursor) from None
-    if not isinstance(state, dict) or not isinstance(state.get("id"), str) or not all(
-        isinstance(v, str) for v in state.values()
-    ):
-        raise _invalid("after", "a cursor from paging.next", cursor)
-    return {str(k): str(v) for k, v in state.items()}
 
 
 def _stored_times(order: StoredOrder) -> tuple[int, int]:
@@ -148,23 +106,25 @@ class JoomApi:
 
     def __init__(self, emulator: JoomEmulator) -> None:
         self.emu = emulator
+        self.products = ProductsApi(emulator)
         self._consent_sessions: dict[str, tuple[str, str, datetime]] = {}
 
     # ---- plumbing -------------------------------------------------------------------------
 
-    async def _context(self, request: Request) -> _Context:
+    async def _context(self, request: Request) -> Context:
         query = dict(request.query_params)
         params = dict(query)
         body = (await request.body()).decode("utf-8", "replace")
         if body and "json" not in request.headers.get("content-type", ""):
             # OAuth endpoints take form fields; query parameters work too (as several clients send them).
             params.update(form_fields(body))
-        return _Context(request.method, request.url.path, query, params, str(request.base_url), self.emu.now())
+        return Context(request.method, request.url.path, query, params, str(request.base_url), self.emu.now(),
+                       body=body)
 
-    def _record(self, ctx: _Context, status: int, error: str) -> None:
+    def _record(self, ctx: Context, status: int, error: str) -> None:
         self.emu.record(CallRecord(ctx.method, ctx.path, ctx.query, status, ctx.merchant, ctx.now, error))
 
-    def _bearer(self, request: Request, ctx: _Context) -> str:
+    def _bearer(self, request: Request, ctx: Context) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, UNAUTHORIZED, "Missing access token: send Authorization: Bearer <token>")
@@ -173,7 +133,7 @@ class JoomApi:
             raise ApiError(401, UNAUTHORIZED, "Invalid or expired access token")
         return merchant
 
-    async def _serve_v3(self, request: Request, handler: Callable[[_Context], dict[str, Any]], group: str) -> Response:
+    async def _serve_v3(self, request: Request, handler: Callable[[Context], dict[str, Any]], group: str) -> Response:
         ctx = await self._context(request)
         with self.emu.lock:
             try:
@@ -195,7 +155,7 @@ class JoomApi:
             self._record(ctx, 200, "")
         return JSONResponse(result)
 
-    async def _serve_oauth(self, request: Request, handler: Callable[[_Context], dict[str, Any]]) -> Response:
+    async def _serve_oauth(self, request: Request, handler: Callable[[Context], dict[str, Any]]) -> Response:
         ctx = await self._context(request)
         with self.emu.lock:
             try:
@@ -211,7 +171,7 @@ class JoomApi:
 
     # ---- v2 OAuth -------------------------------------------------------------------------
 
-    def _client(self, ctx: _Context, *names: str) -> dict[str, str]:
+    def _client(self, ctx: Context, *names: str) -> dict[str, str]:
         for name in ("client_id", "client_secret", *names):
             if not ctx.params.get(name):
                 raise OAuthError(400, OAUTH_MISSING_PARAM, f"Missing required parameter: {name}")
@@ -221,7 +181,7 @@ class JoomApi:
             raise OAuthError(401, OAUTH_INVALID_CLIENT, "Unauthorized: invalid client_id or client_secret")
         return ctx.params
 
-    def _token_data(self, ctx: _Context, pair: TokenPair) -> dict[str, Any]:
+    def _token_data(self, ctx: Context, pair: TokenPair) -> dict[str, Any]:
         ctx.merchant = pair.merchant
         return {
             "access_token": pair.access_token,
@@ -231,7 +191,7 @@ class JoomApi:
             "merchant_user_id": self.emu.world.merchant(pair.merchant).merchant_user_id,
         }
 
-    def access_token(self, ctx: _Context) -> dict[str, Any]:
+    def access_token(self, ctx: Context) -> dict[str, Any]:
         params = self._client(ctx, "code", "grant_type")
         if params["grant_type"] != "authorization_code":
             raise OAuthError(400, OAUTH_MISSING_PARAM, "grant_type must be authorization_code")
@@ -240,7 +200,7 @@ class JoomApi:
             raise OAuthError(400, OAUTH_INVALID_GRANT, "Invalid or expired authorization code")
         return self._token_data(ctx, pair)
 
-    def refresh_token(self, ctx: _Context) -> dict[str, Any]:
+    def refresh_token(self, ctx: Context) -> dict[str, Any]:
         params = self._client(ctx, "refresh_token", "grant_type")
         if params["grant_type"] != "refresh_token":
             raise OAuthError(400, OAUTH_MISSING_PARAM, "grant_type must be refresh_token")
@@ -251,36 +211,27 @@ class JoomApi:
 
     # ---- v3 -------------------------------------------------------------------------------
 
-    def orders_multi(self, ctx: _Context) -> dict[str, Any]:
+    def orders_multi(self, ctx: Context) -> dict[str, Any]:
         """GET /api/v3/orders/multi: the merchant's orders by id, `limit` a page, `after` a cursor."""
         assert ctx.merchant is not None
         query = ctx.query
         raw_limit = query.get("limit", str(ORDERS_MULTI_DEFAULT_LIMIT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= ORDERS_MULTI_MAX_LIMIT:
-            raise _invalid("limit", f"integer in [1, {ORDERS_MULTI_MAX_LIMIT}]", raw_limit)
+            raise invalid("limit", f"integer in [1, {ORDERS_MULTI_MAX_LIMIT}]", raw_limit)
         limit = int(raw_limit)
-        filters = {name: query.get(name, "") for name in _CURSOR_FILTERS}
-        after_id = ""
-        if query.get("after"):
-            state = decode_cursor(query["after"])
-            after_id = state.pop("id")
-            # The cursor carries its query; a request may repeat it, never change it mid-way.
-            for name in _CURSOR_FILTERS:
-                if filters[name] and filters[name] != state.get(name, ""):
-                    raise _invalid("after", f"a cursor of the same query ({name} differs)", query["after"])
-                filters[name] = state.get(name, "")
+        after_id, filters = continue_query(query, _CURSOR_FILTERS)
         updated_from = self._time_filter(filters, "updatedFrom")
         updated_to = self._time_filter(filters, "updatedTo")
         if updated_from is not None and updated_to is not None and updated_from > updated_to:
-            raise _invalid("updatedTo", "a time after updatedFrom", filters["updatedTo"])
+            raise invalid("updatedTo", "a time after updatedFrom", filters["updatedTo"])
         if filters["status"] and filters["status"] not in ORDER_STATUSES:
-            raise _invalid("status", f"one of {', '.join(ORDER_STATUSES)}", filters["status"])
+            raise invalid("status", f"one of {', '.join(ORDER_STATUSES)}", filters["status"])
         stores = self.emu.world.stores_of(ctx.merchant)
         if filters["storeId"]:
             # A store of another merchant is reported like a missing one, never revealed.
             stores = [s for s in stores if s.id == filters["storeId"]]
             if not stores:
-                raise _invalid("storeId", "a store of this merchant", filters["storeId"])
+                raise invalid("storeId", "a store of this merchant", filters["storeId"])
 
         matches: list[tuple[str, StoredOrder]] = []
         for store in stores:
@@ -314,27 +265,27 @@ class JoomApi:
             return None
         moment = parse_rfc3339(text)
         if moment is None:
-            raise _invalid(name, "date/time", text)
+            raise invalid(name, "date/time", text)
         return moment
 
-    def get_order(self, ctx: _Context) -> dict[str, Any]:
+    def get_order(self, ctx: Context) -> dict[str, Any]:
         """GET /api/v3/orders?id=: one order of the merchant."""
         assert ctx.merchant is not None
         order_id = ctx.query.get("id", "")
         if not ORDER_ID_PATTERN.match(order_id):
-            raise _invalid("id", "valid order ID", order_id)
+            raise invalid("id", "valid order ID", order_id)
         order = self.emu.world.find_order(ctx.merchant, order_id)
         if order is None:
             raise ApiError(404, NOT_FOUND, f"Order with ID '{order_id}' not found")
         return {"data": order.payload()}
 
-    def list_stores(self, ctx: _Context) -> dict[str, Any]:
+    def list_stores(self, ctx: Context) -> dict[str, Any]:
         """GET /api/v3/stores (assumed): the merchant's stores with their status and performance."""
         assert ctx.merchant is not None
         stores = sorted(self.emu.world.stores_of(ctx.merchant), key=lambda s: s.id)
         return {"data": {"items": [store.payload() for store in stores]}}
 
-    def unknown(self, ctx: _Context) -> dict[str, Any]:
+    def unknown(self, ctx: Context) -> dict[str, Any]:
         raise ApiError(404, NOT_FOUND, f"Unknown method {ctx.method} {ctx.path}")
 
     # ---- the merchant's consent page ------------------------------------------------------
@@ -386,12 +337,12 @@ class JoomApi:
     # ---- routes ---------------------------------------------------------------------------
 
     def routes(self) -> list[Route]:
-        def v3(handler: Callable[[_Context], dict[str, Any]], group: str = DEFAULT_GROUP) -> Callable[..., Any]:
+        def v3(handler: Callable[[Context], dict[str, Any]], group: str = DEFAULT_GROUP) -> Callable[..., Any]:
             async def endpoint(request: Request) -> Response:
                 return await self._serve_v3(request, handler, group)
             return endpoint
 
-        def oauth(handler: Callable[[_Context], dict[str, Any]]) -> Callable[..., Any]:
+        def oauth(handler: Callable[[Context], dict[str, Any]]) -> Callable[..., Any]:
             async def endpoint(request: Request) -> Response:
                 return await self._serve_oauth(request, handler)
             return endpoint
@@ -404,6 +355,9 @@ class JoomApi:
             Route(ORDERS_MULTI_PATH, v3(self.orders_multi, ORDERS_MULTI_GROUP), methods=["GET"]),
             Route(ORDER_PATH, v3(self.get_order), methods=["GET"]),
             Route(STORES_PATH, v3(self.list_stores), methods=["GET"]),
+            Route(PRODUCTS_MULTI_PATH, v3(self.products.multi), methods=["GET"]),
+            Route(PRODUCT_PATH, v3(self.products.get), methods=["GET"]),
+            Route(PRODUCT_UPDATE_PATH, v3(self.products.update), methods=["POST"]),
             Route("/api/{rest:path}", v3(self.unknown), methods=["GET", "POST", "PUT", "DELETE"]),
         ]
 
@@ -436,6 +390,43 @@ class ControlApi(ControlBase["JoomEmulator"]):
     async def generate(self, request: Request) -> Response:
         return await self._generate(request, str(request.path_params["store_id"]), "store_id", "order_ids")
 
+    async def set_catalogue(self, request: Request) -> Response:
+        """Replace a store's products: {"products": [{title, active, weight_kg, variants: [...]}]}."""
+        store_id = str(request.path_params["store_id"])
+        try:
+            specs = product_specs((await json_object(request)).get("products"))
+            self.emu.set_catalogue(store_id, specs)
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"store_id": store_id, "products": len(specs),
+                             "variants": sum(len(spec.variants) for spec in specs)}, status_code=201)
+
+    async def listings(self, request: Request) -> Response:
+        try:
+            rows = self.emu.listings(str(request.path_params["store_id"]))
+        except KeyError as exc:
+            return error(exc, 404)
+        return JSONResponse({"listings": [dict(row, price=str(row["price"])) for row in rows]})
+
+    async def buy(self, request: Request) -> Response:
+        """A buyer's purchase now: {"sku", "quantity"} -> {"order_id"}, or 409 when Joom would not sell it."""
+        try:
+            body = await json_object(request)
+            sku, quantity = str(body["sku"]), int(body.get("quantity", 1))
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(exc, 400)
+        try:
+            order_id = self.emu.place_order(str(request.path_params["store_id"]), sku, quantity)
+        except KeyError as exc:
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 400)
+        if order_id is None:
+            return JSONResponse({"error": f"{sku} is not for sale in that quantity"}, status_code=409)
+        return JSONResponse({"order_id": order_id}, status_code=201)
+
     async def authorize(self, request: Request) -> Response:
         account = str(request.path_params["account"])
         code = self.emu.authorize(account)
@@ -447,8 +438,29 @@ class ControlApi(ControlBase["JoomEmulator"]):
             Route("/_emulator/stores", self.list_stores, methods=["GET"]),
             Route("/_emulator/stores/{store_id}/orders", self.generate, methods=["POST"]),
             Route("/_emulator/accounts/{account}/authorize", self.authorize, methods=["POST"]),
+            Route("/_emulator/stores/{store_id}/catalogue", self.set_catalogue, methods=["POST"]),
+            Route("/_emulator/stores/{store_id}/listings", self.listings, methods=["GET"]),
+            Route("/_emulator/stores/{store_id}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
+
+
+def product_specs(raw: object) -> list[ProductSpec]:
+    """The control route's JSON products as ProductSpecs; ValueError/TypeError/KeyError when malformed."""
+    if not isinstance(raw, list):
+        raise ValueError("products must be a list")
+    specs = []
+    for product in raw:
+        if not isinstance(product, dict) or not isinstance(product.get("variants"), list):
+            raise ValueError("each product needs a list of variants")
+        variants = tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")),
+                                     price=Decimal(str(v["price"])), quantity=int(v.get("quantity", 0)),
+                                     barcode=str(v.get("barcode", "")))
+                         for v in product["variants"])
+        specs.append(ProductSpec(title=str(product["title"]), variants=variants,
+                                 weight_kg=Decimal(str(product.get("weight_kg", "0.5"))),
+                                 active=bool(product.get("active", True))))
+    return specs
 
 
 def create_app(emulator: JoomEmulator) -> Starlette:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.joom.app import CallRecord, create_app
 from crossdock.emulators.joom.auth import AuthState
@@ -18,7 +20,7 @@ DEFAULT_ACCOUNT = "default"
 
 
 class JoomEmulator(TokenTtlHandle[CallRecord]):
-    """An in-memory Joom for Merchants API (v2 OAuth, v3 orders and stores) for one app.
+    """An in-memory Joom for Merchants API (v2 OAuth, v3 orders, stores and products) for one app.
 
     Accounts are Joom merchant accounts: one authorization covers every store the merchant owns.
     Every notion of "now" (token expiry, quotas, order times) comes from the injected clock, so tests
@@ -66,6 +68,30 @@ class JoomEmulator(TokenTtlHandle[CallRecord]):
         """
         with self.lock:
             return self.world.generate_orders(external_id, count, start, end, self.now())
+
+    # ---- the catalogue ----------------------------------------------------------------------
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        """Replace what the store sells with Joom products for `products` (ids assigned here).
+
+        Inactive specs become products disabled by the merchant; a spec's quantity is its variant's
+        inventory and its barcode the variant's gtin. Orders generated afterwards are for these variants.
+        """
+        with self.lock:
+            self.world.set_catalogue(external_id, products, self.now())
+
+    def listings(self, external_id: str) -> list[dict[str, Any]]:
+        """The truth, one dict per variant: item_id, variant_id, seller_sku, quantity, active, price (Decimal)."""
+        with self.lock:
+            return self.world.listings(external_id)
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now: the variant's stock drops and a new approved order appears, updated now.
+
+        None when the variant is unknown, not for sale, or has fewer than `quantity` in stock.
+        """
+        with self.lock:
+            return self.world.place_order(external_id, seller_sku, quantity, self.now())
 
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per store and every due state change.

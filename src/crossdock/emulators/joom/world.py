@@ -5,13 +5,25 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
+from crossdock.emulators.joom.catalogue import (
+    DEFAULT_INVENTORY,
+    Catalogue,
+    CatalogueProduct,
+    CatalogueVariant,
+    Product,
+    StoreTerms,
+    Variant,
+    build_catalogue,
+    money,
+)
 from crossdock.emulators.joom.places import COUNTRIES, EU_BUYER_WEIGHTS, Country, Place
 
 # Order states of the v3 Orders page ("refunded" from the Order object's enum).
@@ -72,33 +84,9 @@ def parse_rfc3339(text: object) -> int | None:
     return int(moment.timestamp())
 
 
-def money(amount: Decimal) -> str:
-    """Joom sends amounts as decimal strings."""
-    return str(amount.quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
 def _hex_id(rng: random.Random) -> str:
     # Joom's product, variant, store and user ids look like 24-digit hex object ids.
     return "".join(rng.choices("0123456789abcdef", k=24))
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    sku: str
-    color: str
-    size: str
-    price: Decimal
-    shipping: Decimal
-
-
-@dataclass(frozen=True)
-class Product:
-    id: str
-    sku: str
-    name: str
-    main_image: str
-    variants: tuple[Variant, ...]
 
 
 @dataclass(frozen=True)
@@ -305,7 +293,8 @@ class Store:
     created: int
     rating: Decimal
     rng: random.Random
-    catalogue: tuple[Product, ...]
+    catalogue: Catalogue
+    catalogue_version: int = 0
     status: str = "active"
     customers: list[Customer] = field(default_factory=list)
     orders: dict[str, StoredOrder] = field(default_factory=dict)
@@ -402,7 +391,7 @@ class World:
             created=now,
             rating=Decimal(rng.randint(40, 49)) / 10,
             rng=rng,
-            catalogue=_catalogue(rng, external_id),
+            catalogue=_catalogue(rng, external_id, DEFAULT_STORE_CURRENCY, now),
         )
         self.stores[external_id] = store
         return store
@@ -426,22 +415,30 @@ class World:
     # ---- orders -------------------------------------------------------------------------------
 
     def generate_orders(self, store_id: str, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
+        """Orders over [start, end] for products of the catalogue; the past they fill in moves no stock."""
         check_window(count, start, end)
         store = self.store(store_id)
+        pool = store.catalogue.order_pool()
+        if count and not pool:
+            raise ValueError(f"store {store_id} lists no product to order")
         low, high = to_timestamp(start), to_timestamp(end)
         times = sorted(store.rng.randint(low, high) for _ in range(count))
         now_ts = to_timestamp(now)
         created: list[str] = []
         for created_at in times:
-            order = self._new_order(store, created_at)
-            for step in _fate(store.rng, order):
-                if step.at <= now_ts:
-                    order.apply(step.status, step.at)
-                else:
-                    order.pending.append(step)
-            store.orders[order.id] = order
+            order = self._new_order(store, created_at, pool)
+            self._admit(store, order, now_ts)
             created.append(order.id)
         return created
+
+    def _admit(self, store: Store, order: Order, now_ts: int) -> None:
+        """File a new order with its fate: states already due are applied, later ones wait for tick()."""
+        for step in _fate(store.rng, order):
+            if step.at <= now_ts:
+                order.apply(step.status, step.at)
+            else:
+                order.pending.append(step)
+        store.orders[order.id] = order
 
     def tick(self, now: datetime) -> tuple[int, int]:
         """New orders at `now` and every due state change, stamped `now`; returns (created, updated)."""
@@ -458,7 +455,10 @@ class World:
                 # Stamp the change when it becomes visible, so updatedFrom windows never miss it.
                 order.updated = max(now_ts, order.created)
                 updated += 1
-            created += len(self.generate_orders(store.id, self._tick_rng.randint(0, 3), now, now, now))
+            count = self._tick_rng.randint(0, 3)
+            # Buyers only find what is on sale; a store selling nothing gets no new orders.
+            if store.catalogue.selling():
+                created += len(self.generate_orders(store.id, count, now, now, now))
         return created, updated
 
     @staticmethod
@@ -530,18 +530,24 @@ class World:
         store.customers.append(customer)
         return customer
 
-    def _new_order(self, store: Store, created_at: int) -> Order:
+    def _new_order(self, store: Store, created_at: int, pool: Sequence[CatalogueProduct],
+                   bought: tuple[CatalogueVariant, int] | None = None) -> Order:
+        """An approved order: for `bought` (variant, quantity) when a buyer chose, else drawn from `pool`."""
         rng = store.rng
-        product = rng.choice(store.catalogue)
+        # The draws keep one order (product, shipping mode, id, variant, quantity, ...) so a seed's world is stable.
+        product = store.catalogue.product_of(bought[0]) if bought else rng.choice(pool)
         online = rng.random() < 0.25
+        order_id = self._new_id(rng)
+        variant = bought[0] if bought else rng.choice(product.variants)
+        quantity = bought[1] if bought else rng.choices((1, 2, 3), weights=(78, 17, 5))[0]
         return Order(
-            id=self._new_id(rng),
+            id=order_id,
             store_id=store.id,
             currency=store.currency,
             created=created_at,
-            product=product,
-            variant=rng.choice(product.variants),
-            quantity=rng.choices((1, 2, 3), weights=(78, 17, 5))[0],
+            product=product.snapshot(),
+            variant=variant.snapshot(),
+            quantity=quantity,
             customer=self._customer(store),
             transaction_id=_hex_id(rng),
             online=online,
@@ -549,6 +555,49 @@ class World:
             tracking_number=("JL" if online else "LP") + "".join(rng.choices("0123456789", k=12)) + "CN",
             updated=created_at,
         )
+
+    # ---- catalogue ----------------------------------------------------------------------------
+
+    def set_catalogue(self, store_id: str, specs: Sequence[ProductSpec], now: datetime) -> None:
+        """Replace the store's products with Joom products for `specs` (new ids each time)."""
+        store = self.store(store_id)
+        store.catalogue_version += 1
+        # A generator of its own, so a catalogue never shifts the store's order draws.
+        rng = random.Random(f"{self.seed}:{store_id}:catalogue:{store.catalogue_version}")
+        store.catalogue = build_catalogue(specs, StoreTerms(store.id, store.currency), rng, to_timestamp(now))
+
+    def listings(self, store_id: str) -> list[dict[str, Any]]:
+        """One row per variant: ids, the merchant's SKU, stock, whether buyers can buy it, its price."""
+        catalogue = self.store(store_id).catalogue
+        return [
+            {"item_id": product.id, "variant_id": variant.id, "seller_sku": variant.sku,
+             "quantity": variant.inventory, "active": product.sells(variant), "price": variant.price}
+            for product in catalogue.products for variant in product.variants
+        ]
+
+    def place_order(self, store_id: str, sku: str, quantity: int, now: datetime) -> str | None:
+        """A buyer buys `quantity` of the variant `sku` now; None when it is not for sale or short of stock."""
+        if quantity < 1:
+            raise ValueError("a buyer buys at least one")
+        store = self.store(store_id)
+        variant = store.catalogue.variants_by_sku.get(sku)
+        if variant is None or variant.inventory < quantity:
+            return None
+        if not store.catalogue.product_of(variant).sells(variant):
+            return None
+        variant.inventory -= quantity
+        now_ts = to_timestamp(now)
+        order = self._new_order(store, now_ts, (), (variant, quantity))
+        self._admit(store, order, now_ts)
+        return order.id
+
+    def find_product(self, merchant_key: str, product_id: str, sku: str) -> CatalogueProduct | None:
+        """A product of the merchant by Joom id, else by product SKU."""
+        for store in self.stores_of(merchant_key):
+            found = store.catalogue.by_id.get(product_id) if product_id else store.catalogue.by_sku.get(sku)
+            if found is not None:
+                return found
+        return None
 
 
 def _fate(rng: random.Random, order: Order) -> list[Step]:
@@ -590,32 +639,29 @@ def _fate(rng: random.Random, order: Order) -> list[Step]:
     return steps
 
 
-def _catalogue(rng: random.Random, store_id: str) -> tuple[Product, ...]:
-    products: list[Product] = []
+def _catalogue(rng: random.Random, store_id: str, currency: str, now: int) -> Catalogue:
+    """The store's starting catalogue from the templates (drawn from the store's generator, in a fixed order)."""
+    products: list[CatalogueProduct] = []
     prefix = "".join(ch for ch in store_id.upper() if ch.isalnum())[-6:] or "STORE"
     for index in range(30):
         name, base, colors, sizes = _TEMPLATES[index % len(_TEMPLATES)]
         price = (base * Decimal(rng.randint(85, 125)) / 100).quantize(_CENT)
         shipping = Decimal(rng.choice(("0.00", "0.99", "1.49", "1.99", "2.49")))
         product_sku = f"JM-{prefix}-{index + 1:03d}"
-        variants: list[Variant] = []
+        drawn: list[tuple[str, str, str, str, Decimal]] = []
         for color in colors or ("",):
             for size in sizes or ("",):
                 suffix = "-".join(p for p in (color, size) if p).upper().replace(" ", "")
-                variants.append(Variant(
-                    id=_hex_id(rng),
-                    sku=f"{product_sku}-{suffix}" if suffix else product_sku,
-                    color=color,
-                    size=size,
-                    price=(price * Decimal(rng.randint(95, 110)) / 100).quantize(_CENT),
-                    shipping=shipping,
-                ))
+                variant_id = _hex_id(rng)
+                drawn.append((variant_id, f"{product_sku}-{suffix}" if suffix else product_sku, color, size,
+                              (price * Decimal(rng.randint(95, 110)) / 100).quantize(_CENT)))
         product_id = _hex_id(rng)
-        products.append(Product(
-            id=product_id,
-            sku=product_sku,
-            name=name,
-            main_image=f"https://images.joom.com/{product_id}_original.jpg",
-            variants=tuple(variants),
+        variants = [CatalogueVariant(id=vid, product_id=product_id, sku=sku, size=size, color=color, price=vprice,
+                                     currency=currency, shipping=shipping, weight_kg=Decimal("0.5"),
+                                     inventory=DEFAULT_INVENTORY)
+                    for vid, sku, color, size, vprice in drawn]
+        products.append(CatalogueProduct(
+            id=product_id, sku=product_sku, store_id=store_id, name=name,
+            main_image=f"https://images.joom.com/{product_id}_original.jpg", variants=variants, updated=now,
         ))
-    return tuple(products)
+    return Catalogue(products)

@@ -1,5 +1,5 @@
-"""The HTTP surface of the Lazada emulator: the auth and order APIs of every venture on one ASGI app, plus
-/_emulator controls.
+"""The HTTP surface of the Lazada emulator: the auth, order and product APIs of every venture on one ASGI app,
+plus /_emulator controls.
 
 Which venture a call is for comes, as on the real platform, from the host it was sent to
 (api.lazada.sg/rest, api.lazada.co.th/rest, ..., auth.lazada.com/rest). A server on a loopback port cannot be
@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -24,10 +25,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators.lazada import signing
 from crossdock.emulators.lazada.auth import Account, TokenPair
+from crossdock.emulators.lazada.products import FILTERS, Product, product_payload
 from crossdock.emulators.lazada.regions import AUTH_HOST, HOSTS, VENTURES
+from crossdock.emulators.lazada.stock import PayloadError, parse_payload
+from crossdock.emulators.lazada.stock import apply as apply_sellable
 from crossdock.emulators.lazada.world import ITEM_STATUSES, STATUS_FILTER_ALL, Order, RawOrder, Seller, StoredOrder
 
 if TYPE_CHECKING:
@@ -39,8 +44,10 @@ TOKEN_REFRESH = "/auth/token/refresh"
 ORDERS_GET = "/orders/get"
 ORDER_GET = "/order/get"
 ORDERS_ITEMS_GET = "/orders/items/get"
+PRODUCTS_GET = "/products/get"
+STOCK_UPDATE = "/product/stock/sellable/update"
 AUTH_APIS = frozenset({TOKEN_CREATE, TOKEN_REFRESH})
-SELLER_APIS = frozenset({ORDERS_GET, ORDER_GET, ORDERS_ITEMS_GET})
+SELLER_APIS = frozenset({ORDERS_GET, ORDER_GET, ORDERS_ITEMS_GET, PRODUCTS_GET, STOCK_UPDATE})
 
 # Common parameters: timestamp "with less than 7200s difference from UTC time".
 TIMESTAMP_TOLERANCE = timedelta(seconds=7200)
@@ -56,6 +63,15 @@ ORDERS_SORT_DIRECTION_DEFAULT = "DESC"
 ORDER_IDS_MAX = 50
 # GetOrders dates: "YYYY-MM-DDTHH:mm:ss±HH:MM" (error 17).
 _ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
+# GetProducts dates: ISO 8601; the doc's samples write the offset without a colon ("2018-01-01T00:00:00+0800").
+_ISO_PRODUCTS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)$")
+# GetProducts limit: "The maximum is 50" (E019 "should not exceed a maximum of 50"); offset: "The maximum offset
+# is 10000". Assumption: the default page is the doc sample's 10.
+PRODUCTS_LIMIT_MAX = 50
+PRODUCTS_LIMIT_DEFAULT = 10
+PRODUCTS_OFFSET_MAX = 10_000
+# sku_seller_list: "A maximum of 100 SKUs can be returned"; a list that is not a JSON array of text is E070.
+SKU_SELLER_LIST_MAX = 100
 
 # Error messages: documented where a page gives them (GenerateAccessToken, RefreshAccessToken, the GetOrders and
 # GetMultipleOrderItems error tables, the throttling message); the rest are assumptions, marked below.
@@ -80,9 +96,10 @@ DEFAULT_ERROR_HTTP_STATUS = 200
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, kind: str = "ISV", status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, kind: str = "ISV", status: int | None = None,
+                 detail: list[dict[str, str]] | None = None) -> None:
         super().__init__(f"{code}: {message}")
-        self.code, self.message, self.kind = code, message, kind
+        self.code, self.message, self.kind, self.detail = code, message, kind, detail
         self.status = status if status is not None else ERROR_HTTP_STATUS.get(code, DEFAULT_ERROR_HTTP_STATUS)
 
 
@@ -197,7 +214,10 @@ class LazadaApi:
 
     @staticmethod
     def _error_body(exc: ApiError) -> dict[str, Any]:
-        return {"type": exc.kind, "code": exc.code, "message": exc.message, "request_id": request_id()}
+        body: dict[str, Any] = {"type": exc.kind, "code": exc.code, "message": exc.message}
+        if exc.detail is not None:
+            body["detail"] = exc.detail
+        return {**body, "request_id": request_id()}
 
     @staticmethod
     def _injected(status: int) -> ApiError:
@@ -215,7 +235,8 @@ class LazadaApi:
     def _route(self, ctx: _Context) -> Callable[[_Context], Any]:
         routes: dict[str, Callable[[_Context], Any]] = (
             {TOKEN_CREATE: self.token_create, TOKEN_REFRESH: self.token_refresh} if ctx.venture == AUTH
-            else {ORDERS_GET: self.get_orders, ORDER_GET: self.get_order, ORDERS_ITEMS_GET: self.get_order_items})
+            else {ORDERS_GET: self.get_orders, ORDER_GET: self.get_order, ORDERS_ITEMS_GET: self.get_order_items,
+                  PRODUCTS_GET: self.get_products, STOCK_UPDATE: self.update_sellable_quantity})
         handler = routes.get(ctx.path)
         if handler is None:
             raise ApiError(CODE_API_PATH, MSG_API_PATH)
@@ -389,6 +410,79 @@ class LazadaApi:
             raise _numbered(39, "No orders were found")
         return out
 
+    # ---- products: GetProducts, UpdateSellableQuantity -----------------------------------
+
+    @staticmethod
+    def _product_date(params: dict[str, str], name: str) -> int | None:
+        """A GetProducts date bound as epoch milliseconds."""
+        raw = params.get(name, "").strip()
+        if raw == "":
+            return None
+        if not _ISO_PRODUCTS.match(raw):
+            raise _numbered(17, f'"{raw}" Invalid Date Format')
+        return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+
+    @staticmethod
+    def _sku_seller_list(params: dict[str, str]) -> set[str] | None:
+        raw = params.get("sku_seller_list", "")
+        if raw.strip() == "":
+            return None
+        try:
+            skus = json.loads(raw)
+        except ValueError:
+            skus = None
+        if not isinstance(skus, list) or not all(isinstance(s, str) for s in skus) or \
+                len(skus) > SKU_SELLER_LIST_MAX:
+            raise _numbered(70, "You have corrupt data in your sku seller list.")
+        return set(skus)
+
+    def _product_filter(self, params: dict[str, str]) -> Callable[[Product], bool]:
+        """The optional GetProducts filters (dates "after or on" / "before or on", seller SKUs) as one test."""
+        bounds = [(self._product_date(params, f"{kind}_{side}"), kind, side)
+                  for kind in ("create", "update") for side in ("after", "before")]
+        wanted = self._sku_seller_list(params)
+
+        def keep(product: Product) -> bool:
+            for bound, kind, side in bounds:
+                moment = product.created_ms if kind == "create" else product.updated_ms
+                if bound is not None and (moment < bound if side == "after" else moment > bound):
+                    return False
+            return wanted is None or any(s.sku.seller_sku in wanted for s in product.skus)
+
+        return keep
+
+    def get_products(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.seller is not None
+        p = ctx.params
+        status_filter = p.get("filter", "")
+        if not status_filter:
+            raise _missing("filter")            # documented as "Mandatory"
+        if status_filter not in FILTERS:
+            raise _numbered(36, "Invalid status filter")
+        offset = self._bounded_int(p, "offset", 0, 0, PRODUCTS_OFFSET_MAX, 14, "Invalid Offset")
+        limit = self._bounded_int(p, "limit", PRODUCTS_LIMIT_DEFAULT, 1, PRODUCTS_LIMIT_MAX, 19, "Invalid Limit")
+        keep = self._product_filter(p)
+        products = [product for product in ctx.seller.products.matching(status_filter) if keep(product)]
+        # The doc's sample writes the count as a string ("total_products": "10"); it counts items, not SKUs.
+        return {"total_products": str(len(products)),
+                "products": [product_payload(product) for product in products[offset:offset + limit]]}
+
+    def update_sellable_quantity(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.seller is not None
+        payload = ctx.params.get("payload", "")
+        if not payload.strip():
+            raise _missing("payload")
+        try:
+            lines = parse_payload(payload)
+        except PayloadError as exc:
+            raise _numbered(exc.number, exc.detail) from None
+        refused = apply_sellable(ctx.seller.products, lines, int(ctx.now.timestamp() * 1000))
+        if refused:
+            # "This error code is an overview error code ... check the detail field in the API response to
+            # understand the SKU where the error occurred and the cause of the error."
+            raise ApiError("501", "E501: Update product failed", detail=refused)
+        return {}
+
     def routes(self) -> list[Route]:
         return [Route("/{rest:path}", self.serve, methods=["GET", "POST"])]
 
@@ -434,6 +528,41 @@ class ControlApi(ControlBase["LazadaEmulator"]):
     async def authorize(self, request: Request) -> Response:
         return self._authorized(request.path_params["seller_id"], "code", "seller_id")
 
+    async def set_catalogue(self, request: Request) -> Response:
+        """Body {"products": [{title, active, weight_kg, variants: [{sku, name, price, quantity, barcode}]}]}."""
+        seller_id = request.path_params["seller_id"]
+        try:
+            body = await json_object(request)
+            specs = [_product_spec(raw) for raw in body["products"]]
+            self.emu.set_catalogue(seller_id, specs)
+        except KeyError as exc:
+            return error(exc, 404 if seller_id not in self.emu.world.sellers else 400)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"seller_id": seller_id, "products": len(specs),
+                             "skus": sum(len(spec.variants) for spec in specs)}, status_code=201)
+
+    async def listings(self, request: Request) -> Response:
+        try:
+            rows = self.emu.listings(request.path_params["seller_id"])
+        except KeyError as exc:
+            return error(exc, 404)
+        return JSONResponse({"listings": [{**row, "price": str(row["price"])} for row in rows]})
+
+    async def buy(self, request: Request) -> Response:
+        """Body {"sku": seller SKU, "quantity": n} -> 201 {"order_id"}, or 409 when Lazada would not sell."""
+        try:
+            body = await json_object(request)
+            order_id = self.emu.place_order(request.path_params["seller_id"], str(body["sku"]),
+                                            int(body.get("quantity", 1)))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        if order_id is None:
+            return JSONResponse({"error": "not for sale: inactive, or not enough sellable stock"}, status_code=409)
+        return JSONResponse({"order_id": order_id}, status_code=201)
+
     def _info(self, seller_id: str) -> dict[str, Any]:
         with self.emu.lock:
             seller = self.emu.world.seller(seller_id)
@@ -446,8 +575,22 @@ class ControlApi(ControlBase["LazadaEmulator"]):
             Route("/_emulator/sellers", self.list_stores, methods=["GET"]),
             Route("/_emulator/sellers/{seller_id}/orders", self.generate, methods=["POST"]),
             Route("/_emulator/sellers/{seller_id}/authorize", self.authorize, methods=["POST"]),
+            Route("/_emulator/sellers/{seller_id}/catalogue", self.set_catalogue, methods=["POST"]),
+            Route("/_emulator/sellers/{seller_id}/listings", self.listings, methods=["GET"]),
+            Route("/_emulator/sellers/{seller_id}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
+
+
+def _product_spec(raw: Any) -> ProductSpec:
+    """A control-route product (JSON) as the neutral spec; prices go through text so no float creeps in."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
+        raise ValueError("each product needs a title and a list of variants")
+    variants = tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")), price=Decimal(str(v["price"])),
+                                 quantity=int(v["quantity"]), barcode=str(v.get("barcode", "")))
+                     for v in raw["variants"])
+    return ProductSpec(title=str(raw["title"]), variants=variants,
+                       weight_kg=Decimal(str(raw.get("weight_kg", "0.5"))), active=bool(raw.get("active", True)))
 
 
 def create_app(emulator: LazadaEmulator) -> Starlette:

@@ -1,13 +1,16 @@
-"""LazadaEmulator: the Python handle on an emulated Lazada Open Platform (state, clock, faults, pushes, ASGI app)."""
+"""LazadaEmulator: the Python handle on an emulated Lazada Open Platform (state, products, buyers, clock, faults,
+pushes, ASGI app)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.lazada.app import CallRecord, create_app
 from crossdock.emulators.lazada.auth import AuthState
@@ -46,7 +49,7 @@ class LazadaEmulator(TokenTtlHandle[CallRecord]):
         (default: one of its own)."""
         with self.lock:
             login = account or f"seller{external_id}@example.com"
-            seller = self.world.add_seller(str(external_id), region, name, login)
+            seller = self.world.add_seller(str(external_id), region, name, login, self.now())
             try:
                 self.auth.add_seller(seller.account, seller.venture.code, seller.seller_id, seller.user_id)
             except ValueError:
@@ -89,6 +92,31 @@ class LazadaEmulator(TokenTtlHandle[CallRecord]):
         absent or unreadable) and served verbatim. Returns the order id it is listed under."""
         with self.lock:
             return self.world.insert_raw(str(external_id), payload, self.now())
+
+    # ---- products and buyers --------------------------------------------------------------
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        """Replace what the seller sells with Lazada products built from `products` (ids assigned here; a
+        variant's quantity is its sellable stock). Orders generated afterwards draw their items from it."""
+        with self.lock:
+            self.world.set_catalogue(str(external_id), products, self.now())
+
+    def listings(self, external_id: str) -> list[dict[str, Any]]:
+        """The truth: one dict per SKU (item_id, variant_id = SkuId, seller_sku, quantity = sellable stock,
+        active = SKU and product both active, price as a Decimal, barcode)."""
+        with self.lock:
+            return self.world.listings(str(external_id))
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now: a paid order (items pending) taking `quantity` from the SKU's sellable stock, pushed
+        like any change. None when the SKU is inactive or has fewer than `quantity` left."""
+        with self.lock:
+            placed = self.world.place_order(str(external_id), seller_sku, quantity, self.now())
+        if placed is None:
+            return None
+        order_id, changes = placed
+        self._push(changes)
+        return order_id
 
     # ---- authorization --------------------------------------------------------------------
 

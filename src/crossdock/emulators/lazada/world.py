@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
+from crossdock.emulators.lazada.products import (
+    Catalogue,
+    Sku,
+    catalogue_from_skus,
+    catalogue_from_specs,
+    listing_rows,
+    variation,
+)
 from crossdock.emulators.lazada.regions import SHIPPING_FEE_USD, VENTURES, Venture
 from crossdock.emulators.shopee.regions import Place
 
@@ -49,6 +58,10 @@ def money(amount: Decimal) -> str:
 def iso_local(ts: int, venture: Venture) -> str:
     """Order times as GetOrders returns them: ISO 8601 in the venture's own offset, e.g. 2018-02-09T22:44:30+08:00."""
     return datetime.fromtimestamp(ts, timezone(venture.market.utc_offset)).isoformat()
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def parse_iso(text: str) -> int | None:
@@ -92,19 +105,6 @@ _BUYER_NOTES: tuple[str, ...] = ("Please pack carefully", "Call before delivery"
                                  "Gift, no invoice in the box")
 _BUYER_CANCEL_REASONS: tuple[str, ...] = ("Change of mind", "Found cheaper elsewhere", "Change payment method",
                                           "Duplicate order", "Decided for alternative product")
-
-
-@dataclass(frozen=True)
-class Sku:
-    product_id: int
-    sku_id: int
-    seller_sku: str
-    shop_sku: str
-    name: str
-    variation: str
-    price: Decimal
-    image: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -370,7 +370,8 @@ class Seller:
     user_id: str
     short_code: str
     rng: random.Random
-    catalogue: tuple[Sku, ...]
+    catalogue: tuple[Sku, ...]                  # what generated orders draw their items from
+    products: Catalogue = field(default_factory=Catalogue)     # what GetProducts lists and buyers buy
     orders: dict[str, StoredOrder] = field(default_factory=dict)
     buyers: list[Buyer] = field(default_factory=list)
 
@@ -393,7 +394,7 @@ class World:
         self._used_ids: set[int] = set()
         self._tick_rng = random.Random(f"lazada-tick-{seed}")
 
-    def add_seller(self, seller_id: str, region: str, name: str | None, account: str) -> Seller:
+    def add_seller(self, seller_id: str, region: str, name: str | None, account: str, now: datetime) -> Seller:
         if not seller_id.isdigit():
             raise ValueError(f"Lazada seller ids are numeric, got {seller_id!r}")
         venture = VENTURES.get(region.upper())
@@ -406,6 +407,9 @@ class World:
                         account=account, user_id=str(rng.randint(10**8, 10**9 - 1)),
                         short_code=f"{venture.code}{rng.randint(10**4, 10**5 - 1)}", rng=rng,
                         catalogue=self._catalogue(rng, seller_id, venture))
+        # Stock is drawn from its own generator, so the orders a seed makes do not depend on it.
+        stock = random.Random(f"lazada-stock-{self.seed}-{seller_id}")
+        seller.products = catalogue_from_skus(seller.catalogue, lambda: stock.randint(0, 200), _ms(now))
         self.sellers[seller_id] = seller
         return seller
 
@@ -420,6 +424,8 @@ class World:
     def generate_orders(self, seller_id: str, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
         check_window(count, start, end)
         seller = self.seller(seller_id)
+        if count and not seller.catalogue:
+            raise ValueError(f"seller {seller_id} sells nothing: give it a catalogue first")
         now_ts = int(now.timestamp())
         low, high = int(start.timestamp()), min(int(end.timestamp()), now_ts)
         times = sorted(seller.rng.randint(low, max(low, high)) for _ in range(count))
@@ -452,7 +458,7 @@ class World:
                 order.pending = order.pending[len(due):]
                 changes += _changes(seller.seller_id, order, before)
                 updated += 1
-            for _ in range(self._tick_rng.randint(0, 3)):
+            for _ in range(self._tick_rng.randint(0, 3) if seller.catalogue else 0):
                 order_id = self.generate_orders(seller.seller_id, 1, now, now, now)[0]
                 new = seller.orders[order_id]
                 assert isinstance(new, Order)
@@ -506,12 +512,44 @@ class World:
         except KeyError:
             raise KeyError(f"no order {order_id} for seller {seller_id}") from None
 
+    # ---- products and buyers ----------------------------------------------------------------
+
+    def set_catalogue(self, seller_id: str, specs: Sequence[ProductSpec], now: datetime) -> None:
+        """Replace what the seller sells; orders generated from now on draw their items from it."""
+        seller = self.seller(seller_id)
+        products = catalogue_from_specs(specs, seller.venture, lambda digits: self._new_id(seller.rng, digits),
+                                        _ms(now))
+        seller.products, seller.catalogue = products, products.order_skus()
+
+    def listings(self, seller_id: str) -> list[dict[str, Any]]:
+        return listing_rows(self.seller(seller_id).products)
+
+    def place_order(self, seller_id: str, seller_sku: str, quantity: int,
+                    now: datetime) -> tuple[str, list[Change]] | None:
+        """A buyer pays now for `quantity` units of one SKU: None when it is not for sale or too few are left.
+        KeyError for a seller SKU the seller does not have."""
+        if quantity < 1:
+            raise ValueError("quantity must be >= 1")
+        seller = self.seller(seller_id)
+        stocked = seller.products.by_seller_sku(seller_sku)
+        if stocked is None:
+            raise KeyError(f"seller {seller_id} has no SKU {seller_sku!r}")
+        if not seller.products.product_of(stocked).buyable(stocked) or stocked.sellable < quantity:
+            return None
+        stocked.sellable -= quantity
+        now_ts = int(now.timestamp())
+        # Lazada answers each unit as its own order item; the order is paid, so it waits to be packed.
+        order = self._new_order(seller, now_ts, units=[stocked.sku] * quantity, cod=False)
+        order.apply(Step(now_ts, "pending"), seller.rng)
+        seller.orders[order.order_id] = order
+        return order.order_id, _changes(seller_id, order, {})
+
     # ---- generation ------------------------------------------------------------------------
 
-    def _new_id(self, rng: random.Random) -> int:
+    def _new_id(self, rng: random.Random, digits: int = 15) -> int:
         # Order and order item ids look like the docs' "491253082180001": 15 digits.
         while True:
-            candidate = rng.randint(10**14, 10**15 - 1)
+            candidate = rng.randint(10 ** (digits - 1), 10**digits - 1)
             if candidate not in self._used_ids:
                 self._used_ids.add(candidate)
                 return candidate
@@ -532,21 +570,19 @@ class World:
         seller.buyers.append(buyer)
         return buyer
 
-    def _new_order(self, seller: Seller, created_at: int) -> Order:
+    def _new_order(self, seller: Seller, created_at: int, units: list[Sku] | None = None,
+                   cod: bool | None = None) -> Order:
+        """A new order of `units` (one SKU per order item; drawn from the catalogue when None)."""
         rng, venture = seller.rng, seller.venture
         market = venture.market
-        cod = rng.random() < venture.cod_share
+        drawn_cod = rng.random() < venture.cod_share
+        cod = drawn_cod if cod is None else cod
         low, high = SHIPPING_FEE_USD
         fee_total = _quantize((low + (high - low) * Decimal(rng.randint(0, 100)) / 100) * market.usd_rate,
                               market.price_step)
         free_shipping = rng.random() < 0.3
         voucher_code = str(rng.randint(10**7, 10**8 - 1)) if rng.random() < 0.2 else ""
-        units: list[Sku] = []
-        for _ in range(rng.choices((1, 2, 3), weights=(65, 25, 10))[0]):
-            sku = rng.choice(seller.catalogue)
-            # "If an order is placed for two identical items, it will still be responded to as two different
-            # objects with unique order item ids."
-            units += [sku] * rng.choices((1, 2), weights=(85, 15))[0]
+        units = self._draw_units(seller) if units is None else units
         items: list[Item] = []
         for index, sku in enumerate(units):
             # The order's shipping fee is split over its items; the first carries the rounding rest.
@@ -574,6 +610,17 @@ class World:
             voucher_code=voucher_code, updated_at=created_at,
         )
 
+    @staticmethod
+    def _draw_units(seller: Seller) -> list[Sku]:
+        rng = seller.rng
+        units: list[Sku] = []
+        for _ in range(rng.choices((1, 2, 3), weights=(65, 25, 10))[0]):
+            sku = rng.choice(seller.catalogue)
+            # "If an order is placed for two identical items, it will still be responded to as two different
+            # objects with unique order item ids."
+            units += [sku] * rng.choices((1, 2), weights=(85, 15))[0]
+        return units
+
     def _catalogue(self, rng: random.Random, seller_id: str, venture: Venture) -> tuple[Sku, ...]:
         market = venture.market
         skus: list[Sku] = []
@@ -585,14 +632,14 @@ class World:
             name = f"{brand} {template.name}"
             slug = name.lower().replace(" ", "-").replace("&", "and")
             image = "".join(rng.choices("0123456789abcdef", k=32))
-            for position, variation in enumerate(template.variations or ("",)):
+            for position, option in enumerate(template.variations or ("",)):
                 sku_id = self._new_id(rng) // 10**4
                 price = _quantize(base * Decimal(rng.randint(95, 110)) / 100, market.price_step)
                 skus.append(Sku(
                     product_id=product_id, sku_id=sku_id,
                     seller_sku=f"CD{int(seller_id) % 10_000:04d}-{index + 1:03d}-{position + 1:02d}",
                     shop_sku=f"{product_id}_{venture.code}-{sku_id}",
-                    name=name, variation=_variation(variation),
+                    name=name, variation=_variation(option),
                     price=price,
                     image=f"https://{venture.image_host}/p/{image}.jpg",
                     url=f"https://{venture.web_host}/products/{slug}-i{product_id}-s{sku_id}.html",
@@ -601,11 +648,8 @@ class World:
 
 
 def _variation(value: str) -> str:
-    # Lazada writes a SKU's sales attributes as "name:value", e.g. "Color family:Black", "Size:M".
-    if not value:
-        return ""
     sized = value.isdigit() or value in {"S", "M", "L", "XL", "Queen", "King"}
-    return f"{'Size' if sized else 'Color family'}:{value}"
+    return variation("Size" if sized else "Color family", value)
 
 
 def _changes(seller_id: str, order: Order, before: dict[int, str], set_to: str | None = None) -> list[Change]:
