@@ -121,6 +121,7 @@ class Harness(ABC):
 
     # listings and stock: every harness provides these (test_listings.py)
     listing_page: int = 0     # the platform's largest listings page, counted as the platform counts (products)
+    stock_needs_active = False  # the platform refuses stock updates of deactivated listings (TikTok Shop)
 
     def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
         """Replace what the emulated store sells (emulator.set_catalogue)."""

@@ -9,12 +9,14 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.shopee import ShopeeEmulator
 from crossdock.emulators.shopee.__main__ import build
 from crossdock.ports.clock import ManualClock
@@ -615,3 +617,271 @@ def test_demo_entry_point_builds_a_seeded_world() -> None:
     emulator, args = build(["--shop", "1001:MY", "--shop", "1002:ID", "--orders", "20", "--port", "9000"])
     assert args.port == 9000
     assert {len(emulator.orders(1001)), len(emulator.orders(1002))} == {20}
+
+
+# ---- products and stock ---------------------------------------------------------------------
+
+ITEM_LIST = "/api/v2/product/get_item_list"
+BASE_INFO = "/api/v2/product/get_item_base_info"
+MODEL_LIST = "/api/v2/product/get_model_list"
+UPDATE_STOCK = "/api/v2/product/update_stock"
+
+
+def shirts(count: int = 3, sizes: int = 2, stock: int = 5) -> list[ProductSpec]:
+    """`count` products: shirts with `sizes` models each, the last one a lamp without models; the second unlisted."""
+    specs = [ProductSpec(f"Shirt {p}", tuple(VariantSpec(f"SH-{p}-{s}", f"Size {s}", Decimal(99_000 + s), stock + s)
+                                           for s in range(sizes)), active=p != 1)
+             for p in range(count - 1)]
+    return [*specs, ProductSpec("Lamp", (VariantSpec("LAMP", "", Decimal(125_000), stock, "8934567890123"),))]
+
+
+def post(seller: Seller, path: str, body: Any, *, sign: str | None = None) -> httpx.Response:
+    """A signed POST Shop API call: common parameters in the query, business ones in the JSON body."""
+    ts = seller.ts()
+    query: dict[str, str | int] = {
+        "partner_id": PARTNER_ID, "timestamp": ts, "access_token": seller.access_token, "shop_id": SHOP_ID,
+        "sign": sign or hmac_hex(f"{PARTNER_ID}{path}{ts}{seller.access_token}{SHOP_ID}"),
+    }
+    return seller.http.post(path, params=query, json=body)
+
+
+def items_of(seller: Seller, **params: Any) -> httpx.Response:
+    return seller.shop(ITEM_LIST, **{"offset": 0, "page_size": 100, "item_status": ["NORMAL", "UNLIST"], **params})
+
+
+def item_ids(emu: ShopeeEmulator) -> list[int]:
+    return list(dict.fromkeys(int(row["item_id"]) for row in emu.listings(SHOP_ID)))
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    body = response.json()
+    assert "response" not in body
+    return response.status_code, body["error"], body["message"]
+
+
+@pytest.fixture
+def stocked(emu: ShopeeEmulator, connected: Seller) -> Seller:
+    emu.set_catalogue(SHOP_ID, shirts())
+    return connected
+
+
+def test_catalogue_becomes_items_with_models_and_listings(emu: ShopeeEmulator) -> None:
+    emu.set_catalogue(SHOP_ID, shirts())
+    rows = emu.listings(SHOP_ID)
+    assert [row["seller_sku"] for row in rows] == ["SH-0-0", "SH-0-1", "SH-1-0", "SH-1-1", "LAMP"]
+    assert [row["active"] for row in rows] == [True, True, False, False, True]
+    assert rows[-1]["variant_id"] == "" and all(row["variant_id"].isdigit() for row in rows[:-1])
+    assert rows[1]["quantity"] == 6 and rows[1]["price"] == Decimal(99_001)
+    assert len({row["item_id"] for row in rows}) == 3
+
+
+def test_item_list_pages_by_offset_in_creation_order(emu: ShopeeEmulator, connected: Seller) -> None:
+    emu.set_catalogue(SHOP_ID, shirts(7))
+    seen, offset = [], 0
+    while True:
+        page = items_of(connected, offset=offset, page_size=3).json()["response"]
+        assert page["total_count"] == 7
+        seen += [entry["item_id"] for entry in page["item"]]
+        if not page["has_next_page"]:
+            break
+        offset = page["next_offset"]
+    assert seen == item_ids(emu)
+
+
+def test_item_list_filters_by_status_given_once_per_status(emu: ShopeeEmulator, stocked: Seller) -> None:
+    normal = items_of(stocked, item_status="NORMAL").json()["response"]
+    assert [entry["item_status"] for entry in normal["item"]] == ["NORMAL", "NORMAL"]
+    both = items_of(stocked).json()["response"]
+    assert both["total_count"] == 3 and both["has_next_page"] is False
+    assert items_of(stocked, item_status=["SELLER_DELETE"]).json()["response"]["item"] == []
+
+
+@pytest.mark.parametrize("page_size", [0, 101])
+def test_item_list_page_size_outside_1_to_100_is_refused(stocked: Seller, page_size: int) -> None:
+    status, error, message = error_of(items_of(stocked, page_size=page_size))
+    assert (status, error) == (400, "error_param") and "page_size" in message
+
+
+def test_item_list_needs_a_known_item_status(emu: ShopeeEmulator, stocked: Seller) -> None:
+    assert error_of(items_of(stocked, item_status=[]))[1] == "error_param"
+    assert error_of(items_of(stocked, item_status="ACTIVE"))[1:] == ("error_param_item_status", "Item status error.")
+
+
+def test_item_list_update_time_window(emu: ShopeeEmulator, stocked: Seller, clock: ManualClock) -> None:
+    clock.advance(seconds=600)
+    lamp = item_ids(emu)[-1]
+    assert post(stocked, UPDATE_STOCK, {"item_id": lamp, "stock_list": [{"seller_stock": [{"stock": 1}]}]}).is_success
+    recent = items_of(stocked, update_time_from=stocked.ts() - 60, update_time_to=stocked.ts()).json()["response"]
+    assert [entry["item_id"] for entry in recent["item"]] == [lamp]
+    backwards = items_of(stocked, update_time_from=stocked.ts(), update_time_to=stocked.ts() - 60)
+    assert error_of(backwards)[1] == "error_update_time_range"
+
+
+def test_product_calls_must_be_signed(stocked: Seller) -> None:
+    ts = stocked.ts()
+    unsigned = stocked.http.get(ITEM_LIST, params={"partner_id": PARTNER_ID, "timestamp": ts, "shop_id": SHOP_ID,
+                                                   "access_token": stocked.access_token, "offset": 0,
+                                                   "page_size": 10, "item_status": "NORMAL"})
+    assert error_of(unsigned) == (400, "error_param", "There is no sign in query.")
+    forged = post(stocked, UPDATE_STOCK, {"item_id": 1, "stock_list": []}, sign=hmac_hex("forged"))
+    assert error_of(forged) == (403, "error_sign", "Wrong sign.")
+
+
+def test_base_info_has_price_and_stock_only_for_items_without_models(emu: ShopeeEmulator, stocked: Seller) -> None:
+    shirt, _, lamp = item_ids(emu)
+    body = stocked.shop(BASE_INFO, item_id_list=f"{shirt},{lamp}").json()
+    first, second = body["response"]["item_list"]
+    assert first["has_model"] is True and "price_info" not in first and "stock_info_v2" not in first
+    assert second["has_model"] is False and second["item_sku"] == "LAMP" and second["gtin_code"] == "8934567890123"
+    assert second["price_info"][0]["currency"] == "VND" and second["price_info"][0]["original_price"] == 125_000
+    assert second["stock_info_v2"]["seller_stock"] == [{"location_id": "VN10XX2UZ", "stock": 5, "if_saleable": True}]
+
+
+def test_base_info_takes_at_most_50_ids_and_names_the_missing(emu: ShopeeEmulator, stocked: Seller) -> None:
+    too_many = ",".join(str(10_000 + i) for i in range(51))
+    assert error_of(stocked.shop(BASE_INFO, item_id_list=too_many))[:2] == (400, "error_param")
+    lamp = item_ids(emu)[-1]
+    partial = stocked.shop(BASE_INFO, item_id_list=f"{lamp},777").json()
+    assert [item["item_id"] for item in partial["response"]["item_list"]] == [lamp] and "777" in partial["warning"]
+    assert error_of(stocked.shop(BASE_INFO, item_id_list="777"))[1] == "error_item_not_found"
+
+
+def test_model_list_carries_each_models_sku_price_and_stock(emu: ShopeeEmulator, stocked: Seller) -> None:
+    shirt, _, lamp = item_ids(emu)
+    body = stocked.shop(MODEL_LIST, item_id=shirt).json()["response"]
+    assert [option["option"] for option in body["tier_variation"][0]["option_list"]] == ["Size 0", "Size 1"]
+    assert [(m["model_sku"], m["tier_index"], m["stock_info_v2"]["seller_stock"][0]["stock"]) for m in body["model"]] \
+        == [("SH-0-0", [0], 5), ("SH-0-1", [1], 6)]
+    assert body["model"][1]["price_info"][0]["original_price"] == 99_001
+    assert stocked.shop(MODEL_LIST, item_id=lamp).json()["response"]["model"] == []
+    assert error_of(stocked.shop(MODEL_LIST, item_id=777))[1] == "error_item_not_found"
+
+
+def test_update_stock_sets_seller_stock_and_reports_each_model(emu: ShopeeEmulator, stocked: Seller) -> None:
+    shirt = item_ids(emu)[0]
+    models = [int(row["variant_id"]) for row in emu.listings(SHOP_ID)[:2]]
+    body = post(stocked, UPDATE_STOCK, {"item_id": shirt, "stock_list": [
+        {"model_id": models[0], "seller_stock": [{"location_id": "VN10XX2UZ", "stock": 40}]},
+        {"model_id": 123, "seller_stock": [{"stock": 1}]},
+        {"model_id": models[1], "seller_stock": [{"stock": -1}]},
+    ]}).json()["response"]
+    assert body["success_list"] == [{"model_id": models[0], "location_id": "VN10XX2UZ", "stock": 40}]
+    assert body["failure_list"] == [{"model_id": 123, "failed_reason": "Wrong model_id."},
+                                    {"model_id": models[1], "failed_reason": "Stock should be between 0 and 999999."}]
+    assert [row["quantity"] for row in emu.listings(SHOP_ID)[:2]] == [40, 6]
+
+
+def test_update_stock_takes_1_to_50_models_of_one_known_item(emu: ShopeeEmulator, stocked: Seller) -> None:
+    shirt, _, lamp = item_ids(emu)
+    fifty_one = [{"model_id": 1000 + i, "seller_stock": [{"stock": 1}]} for i in range(51)]
+    refused = post(stocked, UPDATE_STOCK, {"item_id": shirt, "stock_list": fifty_one})
+    assert error_of(refused)[:2] == (400, "error_param") and "50" in error_of(refused)[2]
+    assert error_of(post(stocked, UPDATE_STOCK, {"item_id": shirt, "stock_list": []}))[1] == "error_param"
+    twice = [{"model_id": 5, "seller_stock": [{"stock": 1}]}] * 2
+    assert error_of(post(stocked, UPDATE_STOCK, {"item_id": shirt, "stock_list": twice}))[2] == "Repeat model_id."
+    unknown = post(stocked, UPDATE_STOCK, {"item_id": 777, "stock_list": [{"seller_stock": [{"stock": 1}]}]})
+    assert error_of(unknown) == (404, "error_item_not_found", "Item_id is not found.")
+    assert error_of(post(stocked, UPDATE_STOCK, {"stock_list": fifty_one[:1]}))[1] == "error_param"
+    # An item without models is updated without a model_id (or with model_id 0).
+    ok = post(stocked, UPDATE_STOCK, {"item_id": lamp, "stock_list": [{"seller_stock": [{"stock": 9}]}]})
+    assert ok.json()["response"]["success_list"] == [{"model_id": 0, "location_id": "VN10XX2UZ", "stock": 9}]
+    assert emu.listings(SHOP_ID)[-1]["quantity"] == 9
+
+
+def test_product_calls_share_the_shops_rate_limit_and_faults(emu: ShopeeEmulator, stocked: Seller) -> None:
+    emu.fail_next(1, 503)
+    assert error_of(items_of(stocked))[:2] == (503, "error_server")
+    emu.set_rate_limit(1, 1)
+    assert items_of(stocked).status_code == 200
+    assert error_of(stocked.shop(MODEL_LIST, item_id=item_ids(emu)[0]))[:2] == (429, "error_too_many_request")
+
+
+def test_a_buyer_takes_stock_and_cannot_buy_what_is_not_there(emu: ShopeeEmulator, clock: ManualClock) -> None:
+    emu.set_catalogue(SHOP_ID, shirts(stock=2))
+    order_sn = emu.place_order(SHOP_ID, "LAMP", 2)
+    assert order_sn is not None
+    assert emu.listings(SHOP_ID)[-1]["quantity"] == 0
+    assert emu.place_order(SHOP_ID, "LAMP", 1) is None          # sold out
+    assert emu.place_order(SHOP_ID, "SH-1-0", 1) is None        # unlisted
+    assert emu.place_order(SHOP_ID, "SH-0-1", 4) is None        # only 3 listed
+    order = emu.orders(SHOP_ID)[order_sn]
+    assert order["order_status"] == "READY_TO_SHIP" and order["pay_time"] == int(clock.now().timestamp())
+    assert order["update_time"] == int(clock.now().timestamp()) and not order["cod"]
+    [line] = order["item_list"]
+    assert (line["item_sku"], line["model_id"], line["model_quantity_purchased"]) == ("LAMP", 0, 2)
+    assert line["model_original_price"] == line["model_discounted_price"] == 125_000
+    with pytest.raises(KeyError):
+        emu.place_order(SHOP_ID, "NO-SUCH-SKU", 1)
+    with pytest.raises(ValueError):
+        emu.place_order(SHOP_ID, "SH-0-0", 0)
+
+
+def test_a_purchase_is_pushed_to_a_subscribed_partner(emu: ShopeeEmulator) -> None:
+    received: list[httpx.Request] = []
+    emu.subscribe_pushes("https://erp.example/push", httpx.MockTransport(
+        lambda request: received.append(request) or httpx.Response(204)))
+    emu.set_catalogue(SHOP_ID, shirts())
+    order_sn = emu.place_order(SHOP_ID, "SH-0-0", 1)
+    [push] = received
+    body = push.read()
+    assert push.headers["Authorization"] == hmac_hex(f"https://erp.example/push|{body.decode()}")
+    assert b'"code":3' in body and f'"ordersn":"{order_sn}"'.encode() in body and b"READY_TO_SHIP" in body
+
+
+def test_generated_orders_come_from_the_catalogue(emu: ShopeeEmulator) -> None:
+    emu.set_catalogue(SHOP_ID, shirts())
+    emu.generate_orders(SHOP_ID, 30, START - timedelta(days=3), START)
+    skus = {line["model_sku"] or line["item_sku"] for order in emu.orders(SHOP_ID).values()
+            for line in order["item_list"]}
+    assert skus and skus <= {row["seller_sku"] for row in emu.listings(SHOP_ID)}
+    emu.set_catalogue(SHOP_ID, [])
+    assert emu.listings(SHOP_ID) == []
+    with pytest.raises(ValueError):
+        emu.generate_orders(SHOP_ID, 1, START, START)
+    emu.tick()   # a shop that sells nothing gets no new orders, and the tick goes on
+
+
+def test_catalogue_refuses_what_it_could_not_sell(emu: ShopeeEmulator) -> None:
+    twice = [ProductSpec("A", (VariantSpec("DUP", "", Decimal(1), 1),)),
+             ProductSpec("B", (VariantSpec("DUP", "", Decimal(1), 1),))]
+    with pytest.raises(ValueError, match="DUP"):
+        emu.set_catalogue(SHOP_ID, twice)
+    with pytest.raises(ValueError):
+        emu.set_catalogue(SHOP_ID, [ProductSpec("Nothing", ())])
+    with pytest.raises(KeyError):
+        emu.set_catalogue(404, shirts())
+
+
+def test_catalogue_survives_save_and_restore(emu: ShopeeEmulator, clock: ManualClock, tmp_path: Path) -> None:
+    emu.set_catalogue(SHOP_ID, shirts())
+    emu.place_order(SHOP_ID, "SH-0-0", 2)
+    emu.save(tmp_path / "shopee.pickle")
+    fresh = ShopeeEmulator(partner_id=PARTNER_ID, partner_key=PARTNER_KEY, clock=clock, seed=7)
+    assert fresh.restore(tmp_path / "shopee.pickle")
+    assert fresh.listings(SHOP_ID) == emu.listings(SHOP_ID)
+    assert fresh.place_order(SHOP_ID, "SH-0-0", 3) is not None and fresh.place_order(SHOP_ID, "SH-0-0", 1) is None
+
+
+def test_catalogue_control_endpoints(emu: ShopeeEmulator) -> None:
+    products = {"products": [
+        {"title": "Mug", "active": True, "weight_kg": "0.3",
+         "variants": [{"sku": "MUG-W", "name": "White", "price": "59000", "quantity": 1, "barcode": ""},
+                      {"sku": "MUG-B", "name": "Black", "price": 61000, "quantity": 0}]},
+        {"title": "Poster", "active": False, "variants": [{"sku": "POSTER", "name": "", "price": 20000}]},
+    ]}
+    with httpx.Client(transport=emu.transport(), base_url="http://emulator") as client:
+        created = client.post(f"/_emulator/shops/{SHOP_ID}/catalogue", json=products)
+        assert created.status_code == 201
+        listed = client.get(f"/_emulator/shops/{SHOP_ID}/listings").json()["listings"]
+        assert [(row["seller_sku"], row["price"], row["active"]) for row in listed] == [
+            ("MUG-W", "59000", True), ("MUG-B", "61000", True), ("POSTER", "20000", False)]
+        bought = client.post(f"/_emulator/shops/{SHOP_ID}/buy", json={"sku": "MUG-W", "quantity": 1})
+        assert bought.status_code == 201 and bought.json()["order_sn"] in emu.orders(SHOP_ID)
+        assert client.post(f"/_emulator/shops/{SHOP_ID}/buy", json={"sku": "MUG-W"}).status_code == 409
+        assert client.post(f"/_emulator/shops/{SHOP_ID}/buy", json={"sku": "NOPE"}).status_code == 404
+        assert client.post(f"/_emulator/shops/{SHOP_ID}/buy", json={"quantity": 1}).status_code == 400
+        assert client.post(f"/_emulator/shops/{SHOP_ID}/catalogue", json={"products": [{"title": "x"}]}).status_code \
+            == 400
+        assert client.post("/_emulator/shops/404/catalogue", json=products).status_code == 404
+        assert client.get("/_emulator/shops/404/listings").status_code == 404
+    assert emu.calls == []

@@ -3,6 +3,7 @@ detail, limits and error bodies, webhooks, the seeded world and its snapshots.""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.tiktok import TikTokEmulator
 from crossdock.emulators.tiktok.signing import sign
 from crossdock.emulators.tiktok.world import ORDER_STATUSES
@@ -418,3 +420,221 @@ def test_order_detail_takes_repeated_ids_and_the_current_version(seller: Seller,
                              headers={"x-tts-access-token": seller.token, "content-type": "application/json"})
     assert answer.status_code == 200, answer.text
     assert [o["id"] for o in answer.json()["data"]["orders"]] == ids[:2]
+
+
+# --- products, warehouses, stock -------------------------------------------------------------------
+
+def _specs(products: int, active: bool = True, prefix: str = "SH") -> list[ProductSpec]:
+    return [ProductSpec(f"Shirt {p}", (VariantSpec(f"{prefix}-{p}-S", "S", Decimal("9.90"), 5, barcode="4006381333931"),
+                                       VariantSpec(f"{prefix}-{p}-M", "M", Decimal("10.90"), 0)), active=active)
+            for p in range(products)]
+
+
+def _products(seller: Seller, cipher: str, body: dict[str, Any] | None = None, **params: str) -> httpx.Response:
+    return seller.call("POST", "/product/202309/products/search",
+                       {"shop_cipher": cipher, "page_size": "100", **params}, body or {})
+
+
+def _update(seller: Seller, cipher: str, product_id: str, skus: list[dict[str, Any]]) -> httpx.Response:
+    return seller.call("POST", f"/product/202309/products/{product_id}/inventory/update", {"shop_cipher": cipher},
+                       {"skus": skus})
+
+
+def _default_warehouse(seller: Seller, cipher: str) -> str:
+    warehouses = seller.call("GET", "/logistics/202309/warehouses", {"shop_cipher": cipher}).json()["data"]
+    (default,) = [w for w in warehouses["warehouses"] if w["type"] == "SALES_WAREHOUSE" and w["is_default"]]
+    return str(default["id"])
+
+
+def test_search_products_pages_every_product_once(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(250))
+    cipher = emu.shop_cipher("7494001")
+    seen: list[str] = []
+    token = ""
+    while True:
+        data = _products(seller, cipher, {"status": "ALL"}, **({"page_token": token} if token else {})).json()["data"]
+        assert data["total_count"] == 250 and len(data["products"]) <= 100
+        seen += [p["id"] for p in data["products"]]
+        token = data["next_page_token"]
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == 250
+    assert {p["item_id"] for p in emu.listings("7494001")} == set(seen)
+
+
+def test_a_product_is_listed_with_its_skus_prices_and_stock(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(1))
+    cipher = emu.shop_cipher("7494001")
+    (product,) = _products(seller, cipher).json()["data"]["products"]
+    warehouse = _default_warehouse(seller, cipher)
+    assert product["status"] == "ACTIVATE" and product["title"] == "Shirt 0" and product["sales_regions"] == ["SG"]
+    assert [(s["seller_sku"], s["price"], s["inventory"]) for s in product["skus"]] == [
+        ("SH-0-S", {"currency": "SGD", "tax_exclusive_price": "9.90", "sale_price": "9.90"},
+         [{"warehouse_id": warehouse, "quantity": 5}]),
+        ("SH-0-M", {"currency": "SGD", "tax_exclusive_price": "10.90", "sale_price": "10.90"},
+         [{"warehouse_id": warehouse, "quantity": 0}])]
+
+
+@pytest.mark.parametrize("page_size", ["0", "101", "many"])
+def test_search_products_refuses_a_page_size_outside_one_to_a_hundred(seller: Seller, emu: TikTokEmulator,
+                                                                       page_size: str) -> None:
+    answer = _products(seller, emu.shop_cipher("7494001"), page_size=page_size)
+    assert _error(answer) == (400, 12019109) and answer.json()["message"] == "page size is invalid"
+
+
+def test_search_products_stops_at_ten_thousand_results(seller: Seller, emu: TikTokEmulator) -> None:
+    cipher = emu.shop_cipher("7494001")
+    deep = base64.b64encode(b"offset=9901\n").decode()   # the documented token shape: base64 of "offset=N"
+    assert _error(_products(seller, cipher, page_token=deep)) == (400, 12052180)
+    assert _products(seller, cipher, page_token=base64.b64encode(b"offset=9900\n").decode()).json()["code"] == 0
+    assert _error(_products(seller, cipher, page_token="not a token")) == (400, 12052910)
+
+
+def test_product_apis_check_the_signature_and_the_shop(seller: Seller, emu: TikTokEmulator) -> None:
+    cipher = emu.shop_cipher("7494001")
+    answer = seller.call("POST", "/product/202309/products/search", {"shop_cipher": cipher, "page_size": "10"},
+                         {}, secret="wrong")
+    assert _error(answer) == (401, 106001)
+    assert _error(seller.call("GET", "/logistics/202309/warehouses")) == (400, 106013)
+    assert _error(_update(seller, emu.shop_cipher("7494003"), "1", [])) == (403, 101000)
+
+
+def test_search_products_filters_by_status_and_refuses_unknown_ones(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", [*_specs(2), *_specs(1, active=False, prefix="OFF")])
+    cipher = emu.shop_cipher("7494001")
+    (off,) = _products(seller, cipher, {"status": "SELLER_DEACTIVATED"}).json()["data"]["products"]
+    assert off["status"] == "SELLER_DEACTIVATED"
+    assert len(_products(seller, cipher, {"status": "ACTIVATE"}).json()["data"]["products"]) == 2
+    assert _error(_products(seller, cipher, {"status": "LIVE"})) == (400, 12052910)
+    assert _error(_products(seller, cipher, {"seller_skus": [str(i) for i in range(11)]})) == (400, 12019027)
+
+
+def test_every_shop_lists_a_default_sales_warehouse_its_orders_ship_from(seller: Seller, emu: TikTokEmulator) -> None:
+    cipher = emu.shop_cipher("7494001")
+    warehouses = seller.call("GET", "/logistics/202309/warehouses", {"shop_cipher": cipher}).json()["data"]
+    assert {(w["type"], w["is_default"]) for w in warehouses["warehouses"]} == {
+        ("SALES_WAREHOUSE", True), ("SALES_WAREHOUSE", False), ("RETURN_WAREHOUSE", True)}
+    (order_id,) = emu.generate_orders("7494001", 1, T0 - timedelta(days=1), T0)
+    assert emu.orders("7494001")[order_id]["warehouse_id"] == _default_warehouse(seller, cipher)
+
+
+def test_inventory_is_updated_per_sku_and_an_unknown_sku_is_refused_alone(seller: Seller,
+                                                                          emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(1))
+    cipher = emu.shop_cipher("7494001")
+    warehouse = _default_warehouse(seller, cipher)
+    small, medium = emu.listings("7494001")
+    answer = _update(seller, cipher, small["item_id"], [
+        {"id": small["variant_id"], "inventory": [{"warehouse_id": warehouse, "quantity": 0}]},
+        {"id": "1799999999999999999", "inventory": [{"warehouse_id": warehouse, "quantity": 4}]},
+        # "warehouse_id: Optional if there is only 1 warehouse."
+        {"id": medium["variant_id"], "inventory": [{"quantity": 99_999}]}])
+    assert answer.status_code == 200 and answer.json()["code"] == 0
+    assert answer.json()["data"]["errors"] == [{"code": 12052556, "message": "The SKU id not exist.",
+                                                "detail": {"sku_id": "1799999999999999999"}}]
+    assert [row["quantity"] for row in emu.listings("7494001")] == [0, 99_999]
+
+
+def test_inventory_of_a_deactivated_product_cannot_be_updated(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(1, active=False))
+    cipher = emu.shop_cipher("7494001")
+    row = emu.listings("7494001")[0]
+    answer = _update(seller, cipher, row["item_id"], [{"id": row["variant_id"], "inventory": [{"quantity": 3}]}])
+    assert _error(answer) == (400, 12052901)
+    assert emu.listings("7494001")[0]["quantity"] == 5
+
+
+@pytest.mark.parametrize(("skus", "code"), [
+    ([], 12052902),
+    ([{"inventory": [{"quantity": 1}]}], 12052036),
+    ([{"id": f"17{i:017d}", "inventory": [{"quantity": 1}]} for i in range(101)], 12052050),
+    ([{"id": "1", "inventory": [{"quantity": 1}]}, {"id": "1", "inventory": [{"quantity": 2}]}], 12052553),
+])
+def test_inventory_update_refuses_malformed_sku_lists(seller: Seller, emu: TikTokEmulator,
+                                                      skus: list[dict[str, Any]], code: int) -> None:
+    emu.set_catalogue("7494001", _specs(1))
+    answer = _update(seller, emu.shop_cipher("7494001"), emu.listings("7494001")[0]["item_id"], skus)
+    assert _error(answer) == (400, code)
+
+
+def test_inventory_update_checks_warehouses_and_quantities(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(1))
+    cipher = emu.shop_cipher("7494001")
+    warehouses = seller.call("GET", "/logistics/202309/warehouses", {"shop_cipher": cipher}).json()["data"]
+    other = next(w["id"] for w in warehouses["warehouses"] if w["type"] == "SALES_WAREHOUSE" and not w["is_default"])
+    small, medium = emu.listings("7494001")
+    answer = _update(seller, cipher, small["item_id"], [
+        {"id": small["variant_id"], "inventory": [{"warehouse_id": other, "quantity": 1}]},
+        {"id": medium["variant_id"], "inventory": [{"warehouse_id": _default_warehouse(seller, cipher),
+                                                     "quantity": 100_000}]}])
+    errors = answer.json()["data"]["errors"]
+    assert [(e["code"], [x["code"] for x in e["detail"]["extra_errors"]]) for e in errors] == [
+        (12052990, [12052533, 12052533]), (12052990, [12052055])]
+    assert [row["quantity"] for row in emu.listings("7494001")] == [5, 0]
+    with pytest.raises(KeyError):
+        emu.place_order("7494001", "NO-SUCH-SKU", 1)
+
+
+def test_product_id_paths_share_one_rate_limit(seller: Seller, emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(2))
+    cipher = emu.shop_cipher("7494001")
+    first, _, second, _ = emu.listings("7494001")
+    emu.set_rate_limit(1, 1)
+    assert _update(seller, cipher, first["item_id"], [{"id": first["variant_id"], "inventory": [{"quantity": 1}]}]
+                   ).json()["code"] == 0
+    answer = _update(seller, cipher, second["item_id"], [{"id": second["variant_id"], "inventory": [{"quantity": 1}]}])
+    assert _error(answer) == (429, 36009002)
+
+
+def test_a_buyer_takes_stock_until_none_is_left(emu: TikTokEmulator, clock: ManualClock) -> None:
+    emu.set_catalogue("7494001", [*_specs(1), *_specs(1, active=False, prefix="OFF")])
+    receiver = Receiver()
+    emu.subscribe_pushes("https://hub.example/webhooks/tiktok", receiver)
+    order_id = emu.place_order("7494001", "SH-0-S", 5)
+    assert order_id is not None
+    order = emu.orders("7494001")[order_id]
+    assert order["status"] == "AWAITING_SHIPMENT" and order["update_time"] == int(clock.now().timestamp())
+    assert [(i["seller_sku"], i["sku_name"], i["original_price"]) for i in order["line_items"]] == [
+        ("SH-0-S", "S", "9.90")] * 5
+    assert json.loads(receiver.got[-1].content)["data"]["order_id"] == order_id
+    assert emu.listings("7494001")[0]["quantity"] == 0
+    assert emu.place_order("7494001", "SH-0-S", 1) is None       # sold out
+    assert emu.place_order("7494001", "SH-0-M", 1) is None       # never stocked
+    assert emu.place_order("7494001", "OFF-0-S", 1) is None      # deactivated: not for sale
+    with pytest.raises(ValueError):
+        emu.place_order("7494001", "SH-0-S", 0)
+
+
+def test_generated_orders_are_drawn_from_the_catalogue(emu: TikTokEmulator) -> None:
+    emu.set_catalogue("7494001", _specs(3))
+    ids = emu.generate_orders("7494001", 20, T0 - timedelta(days=5), T0)
+    skus = {i["seller_sku"] for order_id in ids for i in emu.orders("7494001")[order_id]["line_items"]}
+    assert skus and skus <= {row["seller_sku"] for row in emu.listings("7494001")}
+    emu.set_catalogue("7494001", [])
+    with pytest.raises(ValueError, match="sells nothing"):
+        emu.generate_orders("7494001", 1, T0 - timedelta(days=1), T0)
+
+
+def test_the_catalogue_survives_a_snapshot(emu: TikTokEmulator, clock: ManualClock, tmp_path: Path) -> None:
+    emu.set_catalogue("7494001", _specs(2))
+    emu.place_order("7494001", "SH-1-S", 2)
+    emu.save(tmp_path / "tiktok.pickle")
+    again = TikTokEmulator(KEY, SECRET, clock=clock)
+    assert again.restore(tmp_path / "tiktok.pickle")
+    assert again.listings("7494001") == emu.listings("7494001")
+    assert again.place_order("7494001", "SH-1-S", 3) is not None and again.listings("7494001")[2]["quantity"] == 0
+
+
+def test_the_control_api_sets_lists_and_buys(emu: TikTokEmulator) -> None:
+    http = httpx.Client(transport=emu.transport(), base_url="http://emulator")
+    body = {"products": [{"title": "Lamp", "active": True, "weight_kg": "1.2",
+                          "variants": [{"sku": "LAMP-1", "name": "", "price": "12.50", "quantity": 2,
+                                        "barcode": "4006381333931"}]}]}
+    assert http.post("/_emulator/shops/7494001/catalogue", json=body).status_code == 201
+    (row,) = http.get("/_emulator/shops/7494001/listings").json()["listings"]
+    assert (row["seller_sku"], row["price"], row["quantity"], row["active"]) == ("LAMP-1", "12.50", 2, True)
+    assert http.post("/_emulator/shops/7494001/buy", json={"sku": "LAMP-1", "quantity": 2}).json()["order_id"]
+    assert http.post("/_emulator/shops/7494001/buy", json={"sku": "LAMP-1", "quantity": 1}).status_code == 409
+    assert http.post("/_emulator/shops/7494001/buy", json={"sku": "NOPE"}).status_code == 404
+    assert http.post("/_emulator/shops/7494001/catalogue", json={"products": [{"title": "x"}]}).status_code == 400
+    assert http.post("/_emulator/shops/404/catalogue", json=body).status_code == 404

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.shopee import ShopeeEmulator
 from tests.contract.harness import Harness
 
@@ -17,6 +19,8 @@ class ShopeeHarness(Harness):
     platform = "shopee"
     page_size = 100
     detail_batch = 50
+    listing_page = 100   # get_item_list page_size upper limit, in items
+    stock_batch = 50     # update_stock: one item, up to 50 models a call
     pushes = True
     PARTNER_ID = 2001887
     PARTNER_KEY = "shpk-test-0123456789abcdef0123456789abcdef"
@@ -84,6 +88,19 @@ class ShopeeHarness(Harness):
         pages = math.ceil(orders / self.page_size)   # get_order_list, 100 a page
         full, rest = divmod(orders, self.page_size)  # then get_order_detail, 50 at a time, per page
         return pages + full * math.ceil(self.page_size / self.detail_batch) + math.ceil(rest / self.detail_batch)
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        self.emu.set_catalogue(int(external_id), products)
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        return self.emu.listings(int(external_id))
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        return self.emu.place_order(int(external_id), seller_sku, quantity)
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        # update_stock carries one item (product) per call, up to 50 of its models.
+        return sum(math.ceil(count / self.stock_batch) for count in updates_per_product)
 
 
 HARNESS = ShopeeHarness

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.tiktok import TikTokEmulator
 from tests.contract.harness import Harness
 
@@ -20,6 +22,9 @@ class TikTokHarness(Harness):
     platform = "tiktok"
     page_size = 100      # Get Order List page_size at most 100
     detail_batch = 50    # Get Order Detail ids at most 50
+    listing_page = 100   # Search Products page_size at most 100 (products, each with its SKUs)
+    stock_needs_active = True   # Update Inventory: "The SKU ID must belong to a product with the ACTIVATE status"
+    stock_per_call = 100  # Update Inventory: the SKUs of one product, at most 100
     pushes = True
     APP_KEY = "6d2f0kq8vb3na"
     APP_SECRET = "tts-secret-test-6f1c0e9a2b7d4c3e8a5f"
@@ -102,6 +107,21 @@ class TikTokHarness(Harness):
 
     def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
         self.emu.subscribe_pushes(url, transport)
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        self.emu.set_catalogue(external_id, products)
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        return self.emu.listings(external_id)
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        return self.emu.place_order(external_id, seller_sku, quantity)
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        # A sink asks Get Authorized Shops once (the shop_cipher) and Get Warehouse List once (the default
+        # warehouse), then one Update Inventory per product and per 100 of its SKUs. Its token is fresh: no
+        # refresh call.
+        return 2 + sum(math.ceil(n / self.stock_per_call) for n in updates_per_product if n)
 
 
 HARNESS = TikTokHarness

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, SecretStr
 
 from crossdock.connectors._kit.http import HttpApi
-from crossdock.connectors._kit.ratelimit import TokenBucket
+from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
-from crossdock.connectors.shopee.adapter import ShopeeAuthorizer, ShopeeOrders
+from crossdock.connectors.shopee.adapter import ShopeeAuthorizer, ShopeeListings, ShopeeOrders, ShopeeStock
 from crossdock.connectors.shopee.client import ShopeeClient
 from crossdock.connectors.shopee.webhooks import ShopeePushes
 from crossdock.ports.marketplace import CallStats, Capability, StoreLink
@@ -25,10 +25,10 @@ class ShopeeSettings(BaseModel):
 
 
 def _client(settings: ShopeeSettings, ctx: ConnectorContext, stats: CallStats, link: StoreLink | None) -> ShopeeClient:
-    api = HttpApi(
-        settings.base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport,
-        limiter=TokenBucket(settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep),
-    )
+    # Shopee meters per (partner, shop): the order, listing and stock clients of one shop share its bucket.
+    key = ("shop", settings.partner_id, link.external_id) if link else ("partner", settings.partner_id)
+    limiter = BucketPool.shared(ctx.buckets, key, settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep)
+    api = HttpApi(settings.base_url, stats=stats, sleep=ctx.sleep, transport=ctx.transport, limiter=limiter)
     return ShopeeClient(
         api, partner_id=settings.partner_id, partner_key=settings.partner_key, clock=ctx.clock,
         shop_id=int(link.external_id) if link else None, tokens=link.tokens if link else None,
@@ -37,6 +37,14 @@ def _client(settings: ShopeeSettings, ctx: ConnectorContext, stats: CallStats, l
 
 def _orders(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeOrders:
     return ShopeeOrders(_client(settings, ctx, link.stats, link))
+
+
+def _listings(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeListings:
+    return ShopeeListings(_client(settings, ctx, link.stats, link))
+
+
+def _stock(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeStock:
+    return ShopeeStock(_client(settings, ctx, link.stats, link))
 
 
 def _authorizer(settings: ShopeeSettings, ctx: ConnectorContext) -> ShopeeAuthorizer:
@@ -50,9 +58,11 @@ def _pushes(settings: ShopeeSettings) -> ShopeePushes:
 CONNECTOR = ConnectorSpec(
     code="shopee",
     name="Shopee",
-    capabilities=frozenset({Capability.ORDERS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
     settings=ShopeeSettings,
     orders=_orders,
+    listings=_listings,
+    stock=_stock,
     authorizer=_authorizer,
     pushes=_pushes,
 )

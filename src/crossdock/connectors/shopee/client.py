@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,8 @@ _TOKEN_ERRORS = frozenset({"invalid_acceess_token", "invalid_access_token", "err
 _RETRYABLE_ERRORS = frozenset({"error_server", "error_network", "error_inner", "error_busy", "error_system_busy"})
 # Refresh a little before expiry so a long pull does not meet the deadline mid-page.
 _EARLY_REFRESH = timedelta(minutes=5)
+# Query parameters; a sequence value repeats the parameter (get_item_list's item_status=A&item_status=B).
+Params = Mapping[str, str | int | Sequence[str]]
 
 
 def sign(partner_key: str, *parts: object) -> str:
@@ -88,19 +91,28 @@ class ShopeeClient:
 
         return self._api.call(build, lambda r: self._parse(r, token_call=True))
 
-    def _shop_get(self, path: str, params: dict[str, str | int]) -> dict[str, Any]:
+    def _shop_get(self, path: str, params: Params) -> dict[str, Any]:
+        return self._shop_call("GET", path, params, None)
+
+    def _shop_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        # POST Shop APIs carry only the common parameters in the query; the business ones go in the JSON body.
+        return self._shop_call("POST", path, {}, body)
+
+    def _shop_call(self, method: str, path: str, params: Params, body: dict[str, Any] | None) -> dict[str, Any]:
         tokens = self._current_tokens()
         try:
-            return self._shop_get_with(path, params, tokens)
+            return self._shop_call_with(method, path, params, body, tokens)
         except AuthExpired:
             # Expired or revoked early: refresh once; a second refusal means the seller must re-authorize.
             tokens = self._refresh(tokens)
             try:
-                return self._shop_get_with(path, params, tokens)
+                return self._shop_call_with(method, path, params, body, tokens)
             except AuthExpired as exc:
                 raise AuthFailed(str(exc)) from exc
 
-    def _shop_get_with(self, path: str, params: dict[str, str | int], tokens: TokenSet) -> dict[str, Any]:
+    def _shop_call_with(
+        self, method: str, path: str, params: Params, body: dict[str, Any] | None, tokens: TokenSet
+    ) -> dict[str, Any]:
         if self._shop_id is None:
             raise Fatal("shop API called without a shop_id")
         shop_id = self._shop_id
@@ -111,7 +123,7 @@ class ShopeeClient:
             common: dict[str, str | int] = {"partner_id": self._partner_id, "timestamp": ts, "access_token": access,
                       "shop_id": shop_id,
                       "sign": sign(self._key.get_secret_value(), self._partner_id, path, ts, access, shop_id)}
-            return self._api.http.build_request("GET", path, params={**common, **params})
+            return self._api.http.build_request(method, path, params={**common, **params}, json=body)
 
         body = self._api.call(build, self._parse)
         response = body.get("response")
@@ -189,3 +201,30 @@ class ShopeeClient:
             if exc.code == "error_not_found":
                 return {"order_list": []}
             raise
+
+    # --- products -----------------------------------------------------------------------------
+
+    def get_item_list(self, *, offset: int, page_size: int, item_status: Sequence[str]) -> dict[str, Any]:
+        """v2.product.get_item_list: GET /api/v2/product/get_item_list."""
+        return self._shop_get("/api/v2/product/get_item_list", {
+            "offset": offset, "page_size": page_size, "item_status": list(item_status),
+        })
+
+    def get_item_base_info(self, item_ids: Sequence[int]) -> dict[str, Any]:
+        """v2.product.get_item_base_info: GET /api/v2/product/get_item_base_info."""
+        try:
+            return self._shop_get("/api/v2/product/get_item_base_info",
+                                  {"item_id_list": ",".join(str(i) for i in item_ids)})
+        except Fatal as exc:
+            # Shopee answers error_item_not_found when none of the asked items exists; the caller reports each.
+            if exc.code == "error_item_not_found":
+                return {"item_list": []}
+            raise
+
+    def get_model_list(self, item_id: int) -> dict[str, Any]:
+        """v2.product.get_model_list: GET /api/v2/product/get_model_list."""
+        return self._shop_get("/api/v2/product/get_model_list", {"item_id": item_id})
+
+    def update_stock(self, item_id: int, stock_list: list[dict[str, Any]]) -> dict[str, Any]:
+        """v2.product.update_stock: POST /api/v2/product/update_stock (one item, up to 50 models)."""
+        return self._shop_post("/api/v2/product/update_stock", {"item_id": item_id, "stock_list": stock_list})

@@ -1,7 +1,8 @@
-"""Pure mapping from Shopee v2 order payloads to domain snapshots; raises BadPayload with the reason."""
+"""Pure mapping from Shopee v2 order and product payloads to domain DTOs; raises BadPayload with the reason."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
@@ -12,6 +13,7 @@ from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapsh
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.time import from_unix
 from crossdock.payloads import fingerprint
+from crossdock.ports.marketplace import Listing
 
 # v2.order.get_order_detail OrderStatus enum -> our machine.
 STATUS: dict[str, OrderStatus] = {
@@ -132,3 +134,94 @@ def order_from_detail(raw: Any) -> OrderSnapshot:
         )
     except DomainError as exc:  # a currency that is not ISO 4217, a time out of range
         raise BadPayload(str(exc)) from exc
+
+
+# ---- products -------------------------------------------------------------------------------
+
+# model_status of get_model_list that lets a buyer pick the model.
+_SELLABLE_MODEL = frozenset({"", "MODEL_NORMAL"})
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHead:
+    """What every listing of one item shares, read from get_item_base_info."""
+
+    item_id: str
+    title: str
+    item_sku: str
+    active: bool
+    has_model: bool
+    gtin_code: str
+    raw: dict[str, Any]
+
+
+def item_head(raw: Any) -> ItemHead:
+    """One element of get_item_base_info's `item_list` -> the fields its listings share."""
+    if not isinstance(raw, dict):
+        raise BadPayload("item is not a JSON object")
+    item_id = _int(raw, "item_id")
+    status = text(raw, "item_status")
+    if not status:
+        raise BadPayload("item_status is missing")
+    has_model = raw.get("has_model", False)
+    if not isinstance(has_model, bool):
+        raise BadPayload(f"has_model is {has_model!r}, expected a boolean")
+    return ItemHead(item_id=str(item_id), title=text(raw, "item_name"), item_sku=text(raw, "item_sku"),
+                    active=status == "NORMAL", has_model=has_model, gtin_code=text(raw, "gtin_code"), raw=raw)
+
+
+def listing_from_item(head: ItemHead) -> Listing:
+    """An item without models is one listing: price and stock come with its base info."""
+    raw = head.raw
+    return Listing(
+        item_id=head.item_id, variant_id="", seller_sku=head.item_sku, title=head.title,
+        price=_price(raw.get("price_info"), "price_info"), quantity=_seller_stock(raw.get("stock_info_v2")),
+        active=head.active, barcode=head.gtin_code, raw=raw,
+    )
+
+
+def listing_from_model(head: ItemHead, raw: Any) -> Listing:
+    """One element of get_model_list's `model` -> the listing of that variant of the item."""
+    if not isinstance(raw, dict):
+        raise BadPayload("model is not a JSON object")
+    model_id = _int(raw, "model_id")
+    if not model_id:
+        raise BadPayload("model_id is 0 in an item with models")
+    return Listing(
+        item_id=head.item_id, variant_id=str(model_id),
+        seller_sku=text(raw, "model_sku") or head.item_sku, title=head.title,
+        price=_price(raw.get("price_info"), "model.price_info"), quantity=_seller_stock(raw.get("stock_info_v2")),
+        active=head.active and text(raw, "model_status") in _SELLABLE_MODEL,
+        barcode=text(raw, "gtin_code") or head.gtin_code, raw={"item": head.raw, "model": raw},
+    )
+
+
+def _price(raw: Any, field: str) -> Money | None:
+    """The seller's own price (original_price): current_price drops while a promotion runs."""
+    if raw is None or raw == []:
+        return None
+    if not isinstance(raw, list) or not isinstance(raw[0], dict):
+        raise BadPayload(f"{field} is not a list of objects")
+    first = raw[0]
+    try:
+        return Money(amount(first.get("original_price"), f"{field}.original_price", non_negative=True),
+                     text(first, "currency"))
+    except DomainError as exc:  # a currency that is not ISO 4217
+        raise BadPayload(f"{field}: {exc}") from exc
+
+
+def _seller_stock(raw: Any) -> int:
+    """The seller's stock summed over its warehouses; Shopee's own (FBS) stock is not the seller's to set."""
+    if not isinstance(raw, dict):
+        raise BadPayload("stock_info_v2 is missing")
+    entries = raw.get("seller_stock") or []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise BadPayload("stock_info_v2.seller_stock is not a list of objects")
+    total = 0
+    for entry in entries:
+        stock = _int(entry, "stock")
+        assert stock is not None
+        if stock < 0:
+            raise BadPayload(f"stock_info_v2.seller_stock has a negative stock {stock}")
+        total += stock
+    return total

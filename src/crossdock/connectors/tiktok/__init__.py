@@ -7,7 +7,13 @@ from pydantic import BaseModel, SecretStr
 from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.ratelimit import TokenBucket
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
-from crossdock.connectors.tiktok.adapter import TikTokAuthorizer, TikTokDirectory, TikTokOrders
+from crossdock.connectors.tiktok.adapter import (
+    TikTokAuthorizer,
+    TikTokDirectory,
+    TikTokListings,
+    TikTokOrders,
+    TikTokStock,
+)
 from crossdock.connectors.tiktok.client import TikTokClient
 from crossdock.connectors.tiktok.webhooks import TikTokPushes
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
@@ -39,6 +45,14 @@ def _orders(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) ->
     return TikTokOrders(_client(settings, ctx, link.stats, link.tokens), link.external_id)
 
 
+def _listings(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokListings:
+    return TikTokListings(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
+def _stock(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokStock:
+    return TikTokStock(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
 def _authorizer(settings: TikTokSettings, ctx: ConnectorContext) -> TikTokAuthorizer:
     return TikTokAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -54,11 +68,13 @@ def _pushes(settings: TikTokSettings) -> TikTokPushes:
 CONNECTOR = ConnectorSpec(
     code="tiktok",
     name="TikTok Shop",
-    capabilities=frozenset({Capability.ORDERS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
     settings=TikTokSettings,
     orders=_orders,
     authorizer=_authorizer,
     tokens_per="account",
     directory=_directory,
     pushes=_pushes,
+    listings=_listings,
+    stock=_stock,
 )

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import httpx
 from pydantic import SecretStr
@@ -202,3 +202,23 @@ class TikTokClient:
     def get_orders(self, *, shop_cipher: str, ids: list[str]) -> dict[str, Any]:
         """Get Order Detail (202309): GET /order/202309/orders?ids=."""
         return self._call("GET", "/order/202309/orders", {"shop_cipher": shop_cipher, "ids": ",".join(ids)})
+
+    def search_products(self, *, shop_cipher: str, page_size: int, page_token: str,
+                        filters: dict[str, Any]) -> dict[str, Any]:
+        """Search Products (202309): POST /product/202309/products/search."""
+        params = {"shop_cipher": shop_cipher, "page_size": str(page_size)}
+        if page_token:
+            params["page_token"] = page_token
+        return self._call("POST", "/product/202309/products/search", params, filters)
+
+    def get_warehouses(self, *, shop_cipher: str) -> list[dict[str, Any]]:
+        """Get Warehouse List (202309): GET /logistics/202309/warehouses."""
+        warehouses = self._call("GET", "/logistics/202309/warehouses", {"shop_cipher": shop_cipher}).get("warehouses")
+        if not isinstance(warehouses, list):
+            raise Fatal("Get Warehouse List answered `warehouses` that is not a list")
+        return [w for w in warehouses if isinstance(w, dict)]
+
+    def update_inventory(self, *, shop_cipher: str, product_id: str, skus: list[dict[str, Any]]) -> dict[str, Any]:
+        """Update Inventory (202309): POST /product/202309/products/{product_id}/inventory/update."""
+        path = f"/product/202309/products/{quote(product_id, safe='')}/inventory/update"
+        return self._call("POST", path, {"shop_cipher": shop_cipher}, {"skus": skus})

@@ -1,4 +1,5 @@
-"""Pure mapping from TikTok Shop 202309 order payloads to domain snapshots; raises BadPayload with the reason."""
+"""Pure mapping from TikTok Shop 202309 payloads (orders, products, warehouses) to domain values; raises
+BadPayload with the reason."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapsh
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.time import from_unix
 from crossdock.payloads import fingerprint
+from crossdock.ports.marketplace import Listing
 
 # Get Order List / Get Order Detail `status` -> our machine.
 STATUS: dict[str, OrderStatus] = {
@@ -154,3 +156,123 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
         )
     except DomainError as exc:   # a currency that is not ISO 4217, a time out of range
         raise BadPayload(str(exc)) from exc
+
+
+# ---- products (Search Products 202309) --------------------------------------------------------------
+
+# Product `status` values; only ACTIVATE is live for buyers.
+PRODUCT_STATUSES = frozenset({"DRAFT", "PENDING", "FAILED", "ACTIVATE", "SELLER_DEACTIVATED",
+                              "PLATFORM_DEACTIVATED", "FREEZE", "DELETED"})
+LIVE_STATUS = "ACTIVATE"
+
+
+def product_skus(raw: Any) -> list[Any]:
+    """One product of Search Products' `products`: its `skus`, once the product itself is readable."""
+    if not isinstance(raw, dict):
+        raise BadPayload("product is not a JSON object")
+    if not text(raw, "id"):
+        raise BadPayload("id is missing")
+    status = text(raw, "status")
+    # The status is left out for Indonesian products not listed on TikTok Shop (Tokopedia only).
+    if status and status not in PRODUCT_STATUSES:
+        raise BadPayload(f"unknown status {status!r}")
+    skus = raw.get("skus")
+    if not isinstance(skus, list) or not skus:
+        raise BadPayload("skus is missing or empty")
+    return skus
+
+
+def _sku_price(raw: Any) -> Money | None:
+    """The SKU's listed price: `sale_price` (global sellers' display price), else `tax_exclusive_price`
+    (local sellers' display price); None when TikTok gives none (cross-border searches may leave it out)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadPayload("price is not an object")
+    field = "sale_price" if raw.get("sale_price") not in (None, "") else "tax_exclusive_price"
+    value = raw.get(field)
+    if value is None or value == "":
+        return None
+    currency = text(raw, "currency")
+    if not currency:
+        raise BadPayload("price.currency is missing")
+    try:
+        return Money(amount(value, f"price.{field}", non_negative=True), currency)
+    except DomainError as exc:   # a currency that is not ISO 4217
+        raise BadPayload(str(exc)) from exc
+
+
+def _sku_quantity(raw: Any) -> int:
+    """What the SKU can sell now: its quantity summed over every warehouse that stocks it."""
+    if raw is None:
+        return 0
+    if not isinstance(raw, list):
+        raise BadPayload("inventory is not a list")
+    total = 0
+    for index, entry in enumerate(raw):
+        quantity = entry.get("quantity") if isinstance(entry, dict) else None
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+            raise BadPayload(f"inventory[{index}].quantity is {quantity!r}, expected a count")
+        total += quantity
+    return total
+
+
+def _barcode(sku: dict[str, Any]) -> str:
+    """The SKU's identifier code (GTIN, EAN, UPC...) when the payload carries one (Get Product does)."""
+    code = sku.get("identifier_code")
+    return text(code, "code") if isinstance(code, dict) else ""
+
+
+def listing_from_sku(product: dict[str, Any], raw: Any) -> Listing:
+    """One SKU of a product checked by `product_skus` -> Listing; live only while the product is ACTIVATE and
+    the SKU itself is not deactivated."""
+    if not isinstance(raw, dict):
+        raise BadPayload("sku is not a JSON object")
+    sku_id = text(raw, "id")
+    if not sku_id:
+        raise BadPayload("skus[].id is missing")
+    sku_status = raw.get("status_info")
+    deactivated = isinstance(sku_status, dict) and sku_status.get("status") == "DEACTIVATED"
+    return Listing(
+        item_id=text(product, "id"),
+        variant_id=sku_id,
+        seller_sku=text(raw, "seller_sku").strip(),
+        title=text(product, "title"),
+        price=_sku_price(raw.get("price")),
+        quantity=_sku_quantity(raw.get("inventory")),
+        active=text(product, "status") == LIVE_STATUS and not deactivated,
+        barcode=_barcode(raw),
+        raw=raw,
+    )
+
+
+def default_warehouse_id(warehouses: list[dict[str, Any]]) -> str:
+    """The shop's default sales warehouse from Get Warehouse List: where a product listed without a designated
+    warehouse keeps its stock. A shop with a single sales warehouse needs no default flag."""
+    sales = [w for w in warehouses if text(w, "type") in ("", "SALES_WAREHOUSE") and text(w, "id")]
+    default = [w for w in sales if w.get("is_default") is True]
+    chosen = default or (sales if len(sales) == 1 else [])
+    if not chosen:
+        raise BadPayload(f"no default sales warehouse among {len(warehouses)} warehouses")
+    return text(chosen[0], "id")
+
+
+def inventory_errors(data: dict[str, Any]) -> dict[str, str]:
+    """Update Inventory's partial refusals: SKU id -> TikTok's words (the main message, then each warehouse's);
+    an error naming no SKU is filed under ""."""
+    errors = data.get("errors") or []
+    if not isinstance(errors, list):
+        raise BadPayload("errors is not a list")
+    refused: dict[str, str] = {}
+    for index, error in enumerate(errors):
+        if not isinstance(error, dict):
+            raise BadPayload(f"errors[{index}] is not an object")
+        raw_detail = error.get("detail")
+        detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
+        raw_extras = detail.get("extra_errors")
+        extras: list[Any] = raw_extras if isinstance(raw_extras, list) else []
+        words = [f"{text(error, 'code')}: {text(error, 'message')}".strip(": ")]
+        words += [f"{text(e, 'message')} (warehouse {text(e, 'warehouse_id')}, code {text(e, 'code')})"
+                  for e in extras if isinstance(e, dict)]
+        refused[text(detail, "sku_id")] = "; ".join(words)
+    return refused

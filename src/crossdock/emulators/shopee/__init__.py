@@ -1,4 +1,4 @@
-"""Shopee Open Platform v2 emulator (auth and orders) for testing the Shopee connector offline."""
+"""Shopee Open Platform v2 emulator (auth, orders, products and stock) for testing the Shopee connector offline."""
 
 from crossdock.emulators.shopee.app import CallRecord
 from crossdock.emulators.shopee.emulator import ShopeeEmulator

@@ -1,4 +1,4 @@
-"""The HTTP surface of the Shopee emulator: Open Platform v2 auth and order APIs, plus /_emulator controls."""
+"""The HTTP surface of the Shopee emulator: Open Platform v2 auth, order and product APIs, plus /_emulator controls."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -18,9 +19,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.shopee import signing
+from crossdock.emulators.shopee.errors import (
+    SERVER_ERROR_MESSAGE,
+    TOO_MANY_REQUESTS_ERROR,
+    TOO_MANY_REQUESTS_MESSAGE,
+    ApiError,
+    param_error,
+)
+from crossdock.emulators.shopee.products import ProductApi
 from crossdock.emulators.shopee.world import EXTRA_LIST_FILTERS, ORDER_STATUSES, Order, to_timestamp
 
 if TYPE_CHECKING:
@@ -40,24 +50,6 @@ ORDER_LIST_PAGE_SIZE_MAX = 100
 ORDER_DETAIL_BATCH_MAX = 50
 CONSENT_SESSION_TTL = timedelta(minutes=30)
 
-# Assumption: Shopee documents neither its rate limits nor the error they produce.
-TOO_MANY_REQUESTS_ERROR = "error_too_many_request"
-TOO_MANY_REQUESTS_MESSAGE = "Too many requests, please try again later."
-SERVER_ERROR_MESSAGE = "System error. Please try again later."
-
-# The docs list error codes but not HTTP statuses; these statuses are the emulator's assumption.
-ERROR_HTTP_STATUS: dict[str, int] = {
-    "error_param": 400,
-    "order.order_list_invalid_time": 400,
-    "error_sign": 403,
-    "error_auth": 403,
-    "error_permission": 403,
-    "error_shop": 403,
-    "error_not_found": 404,
-    TOO_MANY_REQUESTS_ERROR: 429,
-    "error_server": 500,
-}
-
 # get_order_detail fields marked "Return by default"; everything else must be asked for.
 DETAIL_DEFAULT_FIELDS = frozenset(
     {
@@ -75,18 +67,6 @@ DETAIL_DEFAULT_FIELDS = frozenset(
 )
 # response_optional_fields values that expand to other response keys.
 DETAIL_OPTIONAL_ALIASES: dict[str, tuple[str, ...]] = {"edt": ("edt_from", "edt_to")}
-
-
-class ApiError(Exception):
-    def __init__(self, error: str, message: str, status: int | None = None) -> None:
-        super().__init__(f"{error}: {message}")
-        self.error = error
-        self.message = message
-        self.status = status if status is not None else ERROR_HTTP_STATUS.get(error, 400)
-
-
-def _param_error(detail: str) -> ApiError:
-    return ApiError("error_param", f"Wrong parameters, detail: {detail}.")
 
 
 @dataclass(frozen=True)
@@ -111,6 +91,8 @@ class _Context:
     now: datetime
     shop_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Every value of each query parameter: get_item_list takes item_status once per status.
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def now_ts(self) -> int:
@@ -136,7 +118,7 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
         create_time, order_sn = decoded.split("|", 1)
         return int(create_time), order_sn
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _param_error("cursor is invalid") from None
+        raise param_error("cursor is invalid") from None
 
 
 class ShopeeApi:
@@ -157,6 +139,7 @@ class ShopeeApi:
             now=self.emu.now(),
             # Known before authentication so that even rejected calls are attributed to their shop.
             shop_id=int_or_none(request.query_params.get("shop_id", "")),
+            lists={key: request.query_params.getlist(key) for key in request.query_params},
         )
 
     def _record(self, ctx: _Context, status: int, error: str) -> None:
@@ -255,13 +238,13 @@ class ShopeeApi:
             raise ApiError("error_param", "Invalid partner_id.")
         secret = body.get(secret_field)
         if not isinstance(secret, str) or not secret:
-            raise _param_error(f"{secret_field} is required")
+            raise param_error(f"{secret_field} is required")
         if "shop_id" not in body:
             if "main_account_id" in body or "merchant_id" in body:
-                raise _param_error("the emulator only supports shop_id authorization")
-            raise _param_error("shop_id is required")
+                raise param_error("the emulator only supports shop_id authorization")
+            raise param_error("shop_id is required")
         if ctx.shop_id is None:
-            raise _param_error("shop_id is invalid")
+            raise param_error("shop_id is invalid")
         return secret, ctx.shop_id
 
     # ---- Shopee APIs ----------------------------------------------------------------------
@@ -294,7 +277,7 @@ class ShopeeApi:
     def _required_int(query: dict[str, str], name: str) -> int:
         value = int_or_none(query.get(name, ""))
         if value is None:
-            raise _param_error(f"{name} is invalid" if query.get(name) else f"{name} is required")
+            raise param_error(f"{name} is invalid" if query.get(name) else f"{name} is required")
         return value
 
     def get_order_list(self, ctx: _Context) -> dict[str, Any]:
@@ -302,7 +285,7 @@ class ShopeeApi:
         query = ctx.query
         time_field = query.get("time_range_field", "")
         if time_field not in ("create_time", "update_time"):
-            raise _param_error("time_range_field should be create_time or update_time")
+            raise param_error("time_range_field should be create_time or update_time")
         time_from = self._required_int(query, "time_from")
         time_to = self._required_int(query, "time_to")
         if time_from >= time_to or time_to - time_from > ORDER_LIST_MAX_WINDOW_SECONDS:
@@ -311,13 +294,13 @@ class ShopeeApi:
             )
         page_size = self._required_int(query, "page_size")
         if not 1 <= page_size <= ORDER_LIST_PAGE_SIZE_MAX:
-            raise _param_error(f"page_size should be between 1 and {ORDER_LIST_PAGE_SIZE_MAX}")
+            raise param_error(f"page_size should be between 1 and {ORDER_LIST_PAGE_SIZE_MAX}")
         cursor = query.get("cursor", "")
         # The docs' own sample request sends cursor="" with the quotes; read that as the first page.
         after = _decode_cursor(cursor) if cursor not in ("", '""', "''") else None
         status_filter = query.get("order_status", "")
         if status_filter and status_filter not in ORDER_STATUSES + EXTRA_LIST_FILTERS:
-            raise _param_error("order_status is invalid")
+            raise param_error("order_status is invalid")
         with_status = "order_status" in _csv(query.get("response_optional_fields"))
 
         # Newest first, keyed on (create_time, order_sn): neither ever changes, so a cursor holding the
@@ -349,9 +332,9 @@ class ShopeeApi:
         shop = self.emu.world.shop(self._shop_auth(ctx))
         order_sns = list(dict.fromkeys(_csv(ctx.query.get("order_sn_list"))))
         if not order_sns:
-            raise _param_error("order_sn_list is required")
+            raise param_error("order_sn_list is required")
         if len(_csv(ctx.query.get("order_sn_list"))) > ORDER_DETAIL_BATCH_MAX:
-            raise _param_error(f"order_sn_list limit [1,{ORDER_DETAIL_BATCH_MAX}]")
+            raise param_error(f"order_sn_list limit [1,{ORDER_DETAIL_BATCH_MAX}]")
         wanted = set(DETAIL_DEFAULT_FIELDS)
         for name in _csv(ctx.query.get("response_optional_fields")):
             wanted.update(DETAIL_OPTIONAL_ALIASES.get(name, (name,)))
@@ -385,7 +368,7 @@ class ShopeeApi:
         self._public_auth(ctx)
         redirect = ctx.query.get("redirect", "")
         if not redirect:
-            raise _param_error("redirect is required")
+            raise param_error("redirect is required")
         session = secrets.token_hex(16)
         self._consent_sessions[session] = (redirect, ctx.now + CONSENT_SESSION_TTL)
         return session
@@ -461,6 +444,7 @@ class ShopeeApi:
             Route(ACCESS_TOKEN_GET_PATH, self.access_token_get_endpoint, methods=["POST"]),
             Route(ORDER_LIST_PATH, self.order_list_endpoint, methods=["GET"]),
             Route(ORDER_DETAIL_PATH, self.order_detail_endpoint, methods=["GET"]),
+            *ProductApi(self).routes(),
             Route("/api/{rest:path}", self.unknown_endpoint, methods=["GET", "POST"]),
         ]
 
@@ -487,6 +471,44 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
     async def authorize(self, request: Request) -> Response:
         return self._authorized(int(request.path_params["shop_id"]), "code", "shop_id")
 
+    async def set_catalogue(self, request: Request) -> Response:
+        """Replace the shop's catalogue with {"products": [...]}; answers its listings."""
+        shop_id = int(request.path_params["shop_id"])
+        try:
+            body = await json_object(request)
+            specs = specs_from_json(body.get("products"))
+            self.emu.set_catalogue(shop_id, specs)
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"shop_id": shop_id, "listings": _listings_json(self.emu.listings(shop_id))},
+                            status_code=201)
+
+    async def listings(self, request: Request) -> Response:
+        shop_id = int(request.path_params["shop_id"])
+        try:
+            rows = self.emu.listings(shop_id)
+        except KeyError as exc:
+            return error(exc, 404)
+        return JSONResponse({"shop_id": shop_id, "listings": _listings_json(rows)})
+
+    async def buy(self, request: Request) -> Response:
+        """A buyer buys {"sku", "quantity"} now: {"order_sn"}, or 409 when Shopee would refuse the purchase."""
+        shop_id = int(request.path_params["shop_id"])
+        try:
+            body = await json_object(request)
+            if not body.get("sku"):
+                raise ValueError("sku is required")
+            order_sn = self.emu.place_order(shop_id, str(body["sku"]), int(body.get("quantity", 1)))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        if order_sn is None:
+            return JSONResponse({"error": "the listing is unlisted or has too little stock"}, status_code=409)
+        return JSONResponse({"shop_id": shop_id, "order_sn": order_sn}, status_code=201)
+
     def _shop_info(self, shop_id: int) -> dict[str, Any]:
         with self.emu.lock:
             shop = self.emu.world.shop(shop_id)
@@ -504,8 +526,37 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
             Route("/_emulator/shops", self.list_shops, methods=["GET"]),
             Route("/_emulator/shops/{shop_id:int}/orders", self.generate, methods=["POST"]),
             Route("/_emulator/shops/{shop_id:int}/authorize", self.authorize, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id:int}/catalogue", self.set_catalogue, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id:int}/listings", self.listings, methods=["GET"]),
+            Route("/_emulator/shops/{shop_id:int}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
+
+
+def specs_from_json(raw: object) -> list[ProductSpec]:
+    """The control API's products ({title, active, weight_kg, variants: [{sku, name, price, quantity, barcode}]})."""
+    if not isinstance(raw, list):
+        raise ValueError("products must be a list")
+    return [_spec_from_json(product) for product in raw]
+
+
+def _spec_from_json(raw: object) -> ProductSpec:
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
+        raise ValueError("each product needs a list of variants")
+    return ProductSpec(title=str(raw.get("title", "")), variants=tuple(map(_variant_from_json, raw["variants"])),
+                       weight_kg=Decimal(str(raw.get("weight_kg", "0.5"))), active=bool(raw.get("active", True)))
+
+
+def _variant_from_json(raw: object) -> VariantSpec:
+    if not isinstance(raw, dict) or "price" not in raw:
+        raise ValueError("each variant needs at least a price")
+    return VariantSpec(sku=str(raw.get("sku", "")), name=str(raw.get("name", "")), price=Decimal(str(raw["price"])),
+                       quantity=int(raw.get("quantity", 0)), barcode=str(raw.get("barcode", "")))
+
+
+def _listings_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Prices travel as decimal strings so no float rounding creeps into a demo's checks.
+    return [{**row, "price": str(row["price"])} for row in rows]
 
 
 def create_app(emulator: ShopeeEmulator) -> Starlette:

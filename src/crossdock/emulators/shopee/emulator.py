@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.shopee.app import CallRecord, create_app
 from crossdock.emulators.shopee.auth import AuthState
@@ -48,7 +50,7 @@ class ShopeeEmulator(TokenTtlHandle[CallRecord]):
 
     def add_shop(self, shop_id: int, region: str, name: str | None = None) -> None:
         with self.lock:
-            self.world.add_shop(shop_id, region, name)
+            self.world.add_shop(shop_id, region, name, self.now())
 
     def generate_orders(self, shop_id: int, count: int, start: datetime, end: datetime) -> list[str]:
         """Create `count` orders with create_time spread over [start, end], advanced to the clock's now.
@@ -58,6 +60,29 @@ class ShopeeEmulator(TokenTtlHandle[CallRecord]):
         """
         with self.lock:
             return self.world.generate_orders(shop_id, count, start, end, self.now())
+
+    # ---- the catalogue --------------------------------------------------------------------
+
+    def set_catalogue(self, shop_id: int, products: Sequence[ProductSpec]) -> None:
+        """Replace what the shop sells: one item per spec, with models when it has variants; new Shopee ids."""
+        with self.lock:
+            self.world.set_catalogue(shop_id, products, self.now())
+
+    def listings(self, shop_id: int) -> list[dict[str, Any]]:
+        """The truth: one dict per variant with item_id, variant_id, seller_sku, quantity, active, price."""
+        with self.lock:
+            return self.world.listings(shop_id)
+
+    def place_order(self, shop_id: int, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now: the new order's order_sn, or None when the listing is unlisted or short of stock.
+
+        The variant's stock drops by `quantity`; a subscribed partner gets the order status push.
+        """
+        with self.lock:
+            order_sn = self.world.place_order(shop_id, seller_sku, quantity, self.now())
+        if order_sn is not None:
+            self._push([(shop_id, order_sn)])
+        return order_sn
 
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per shop and every due status change.

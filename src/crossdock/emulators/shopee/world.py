@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
+from crossdock.emulators.shopee.catalogue import (
+    Catalogue,
+    Model,
+    Product,
+    check_specs,
+    json_money,
+    listing_truth,
+    product_from_spec,
+    set_stock,
+    stock_of,
+)
 from crossdock.emulators.shopee.regions import REGIONS, Place, Region
 
 # OrderStatus of the v2.0 data definition.
@@ -65,6 +77,10 @@ _SN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _USERNAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _DAY = 86_400
 _HOUR = 3_600
+# Shopee ids of items and models made from specs start above those random catalogues draw
+# (items 10**9..3*10**10, models 10**10..4*10**11), so the two never collide.
+FIRST_SPEC_ITEM_ID = 40_000_000_000
+FIRST_SPEC_MODEL_ID = 500_000_000_000
 
 
 @dataclass(frozen=True)
@@ -146,25 +162,6 @@ def _quantize(value: Decimal, step: Decimal) -> Decimal:
 
 def to_timestamp(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-@dataclass(frozen=True)
-class Model:
-    model_id: int
-    model_name: str
-    model_sku: str
-    price: Decimal
-
-
-@dataclass(frozen=True)
-class Product:
-    item_id: int
-    item_name: str
-    item_sku: str
-    weight_kg: Decimal
-    image_url: str
-    price: Decimal
-    models: tuple[Model, ...]
 
 
 @dataclass(frozen=True)
@@ -288,9 +285,7 @@ class Order:
             self.reverse_shipping_fee = Decimal(extra.get("reverse_shipping_fee", str(self.planned_actual_fee)))
 
     def _money(self, amount: Decimal) -> int | float:
-        if self.region.decimals == 0:
-            return int(amount)
-        return float(amount.quantize(Decimal(1).scaleb(-self.region.decimals)))
+        return json_money(amount, self.region.decimals)
 
     def payload(self) -> dict[str, Any]:
         """The order as get_order_detail returns it with every optional field requested."""
@@ -445,7 +440,7 @@ class Shop:
     region: Region
     name: str
     rng: random.Random
-    catalogue: tuple[Product, ...]
+    catalogue: Catalogue
     buyers: list[Buyer] = field(default_factory=list)
     orders: dict[str, StoredOrder] = field(default_factory=dict)
 
@@ -458,8 +453,11 @@ class World:
         self.shops: dict[int, Shop] = {}
         self._used_sns: set[str] = set()
         self._tick_rng = random.Random(f"{seed}:tick")
+        # Ids of items and models made from specs, above the ranges random catalogues draw from.
+        self._next_item_id = FIRST_SPEC_ITEM_ID
+        self._next_model_id = FIRST_SPEC_MODEL_ID
 
-    def add_shop(self, shop_id: int, region_code: str, name: str | None = None) -> Shop:
+    def add_shop(self, shop_id: int, region_code: str, name: str | None = None, now: datetime | None = None) -> Shop:
         region = REGIONS.get(region_code.upper())
         if region is None:
             raise ValueError(f"unknown Shopee region {region_code!r}; known: {', '.join(sorted(REGIONS))}")
@@ -472,7 +470,8 @@ class World:
             region=region,
             name=name or f"Crossdock Demo {region.code} {shop_id}",
             rng=rng,
-            catalogue=_catalogue(rng, shop_id, region),
+            catalogue=_catalogue(rng, random.Random(f"{self.seed}:{shop_id}:stock"), shop_id, region,
+                                 to_timestamp(now) if now else 0),
         )
         self.shops[shop_id] = shop
         return shop
@@ -486,6 +485,8 @@ class World:
     def generate_orders(self, shop_id: int, count: int, start: datetime, end: datetime, now: datetime) -> list[str]:
         check_window(count, start, end)
         shop = self.shop(shop_id)
+        if count and not shop.catalogue.products:
+            raise ValueError(f"shop {shop_id} sells nothing: set a catalogue before generating orders")
         low, high = to_timestamp(start), to_timestamp(end)
         times = sorted(shop.rng.randint(low, high) for _ in range(count))
         now_ts = to_timestamp(now)
@@ -517,7 +518,8 @@ class World:
                 order.update_time = max(now_ts, order.create_time)
                 updated += 1
             new = self._tick_rng.randint(0, 3)
-            created += len(self.generate_orders(shop.shop_id, new, now, now, now))
+            if shop.catalogue.products:
+                created += len(self.generate_orders(shop.shop_id, new, now, now, now))
         return created, updated
 
     @staticmethod
@@ -553,6 +555,54 @@ class World:
             update_time=_int_or(body.get("update_time"), now_ts),
         )
         return order_sn
+
+    # ---- the catalogue ------------------------------------------------------------------------
+
+    def set_catalogue(self, shop_id: int, specs: Sequence[ProductSpec], now: datetime) -> None:
+        """Replace what the shop sells with items built from `specs`, under new item and model ids."""
+        shop = self.shop(shop_id)
+        check_specs(specs)
+        now_ts = to_timestamp(now)
+        products = []
+        for spec in specs:
+            item_id = self._take_item_id()
+            model_ids = [self._take_model_id() for _ in spec.variants] if spec.has_variants else []
+            image = _image_url(shop.region, f"{item_id:x}")
+            products.append(product_from_spec(spec, item_id, model_ids, shop.region, image, now_ts))
+        shop.catalogue = Catalogue.of(products)
+
+    def listings(self, shop_id: int) -> list[dict[str, Any]]:
+        """One dict per sellable variant (active or not), in listing order."""
+        return [listing_truth(product, model) for product, model in self.shop(shop_id).catalogue.variants()]
+
+    def place_order(self, shop_id: int, seller_sku: str, quantity: int, now: datetime) -> str | None:
+        """A buyer buys `quantity` of the variant with this SKU: a paid order, or None when Shopee would refuse."""
+        if quantity < 1:
+            raise ValueError("quantity must be at least 1")
+        shop = self.shop(shop_id)
+        found = shop.catalogue.by_sku.get(seller_sku)
+        if found is None:
+            raise KeyError(f"shop {shop_id} lists no SKU {seller_sku!r}")
+        product, model = found
+        available = stock_of(product, model)
+        if not product.active or available < quantity:
+            return None
+        now_ts = to_timestamp(now)
+        set_stock(product, model, available - quantity, now_ts)
+        line = _line(product, model, quantity, model.price if model else product.price)
+        order = self._order(shop, now_ts, (line,), cod=False)
+        # Paid at once; the order then waits for the seller to arrange shipment.
+        order.apply("READY_TO_SHIP", now_ts)
+        shop.orders[order.order_sn] = order
+        return order.order_sn
+
+    def _take_item_id(self) -> int:
+        self._next_item_id += 1
+        return self._next_item_id
+
+    def _take_model_id(self) -> int:
+        self._next_model_id += 1
+        return self._next_model_id
 
     def _find(self, shop_id: int, order_sn: str) -> StoredOrder:
         shop = self.shop(shop_id)
@@ -591,12 +641,17 @@ class World:
         return buyer
 
     def _new_order(self, shop: Shop, created_at: int) -> Order:
+        return self._order(shop, created_at, self._draw_lines(shop))
+
+    @staticmethod
+    def _draw_lines(shop: Shop) -> tuple[Line, ...]:
+        """One to three distinct catalogue variants, some of them on promotion."""
         rng = shop.rng
         region = shop.region
         lines: list[Line] = []
         chosen: set[tuple[int, int]] = set()
         for _ in range(rng.choices((1, 2, 3), weights=(60, 28, 12))[0]):
-            product = rng.choice(shop.catalogue)
+            product = rng.choice(shop.catalogue.products)
             model = rng.choice(product.models) if product.models else None
             key = (product.item_id, model.model_id if model else 0)
             if key in chosen:
@@ -611,29 +666,21 @@ class World:
             elif roll < 0.32:
                 promotion_type, promotion_id = "flash_sale", rng.randint(10**14, 10**15)
                 discounted = _quantize(original * Decimal(rng.choice(("0.6", "0.5"))), region.price_step)
-            lines.append(
-                Line(
-                    item_id=product.item_id,
-                    item_name=product.item_name,
-                    item_sku=product.item_sku,
-                    model_id=model.model_id if model else 0,
-                    model_name=model.model_name if model else "",
-                    model_sku=model.model_sku if model else "",
-                    quantity=rng.choices((1, 2, 3, 4), weights=(70, 20, 7, 3))[0],
-                    original_price=original,
-                    discounted_price=discounted,
-                    promotion_type=promotion_type,
-                    promotion_id=promotion_id,
-                    weight_kg=product.weight_kg,
-                    image_url=product.image_url,
-                )
-            )
+            quantity = rng.choices((1, 2, 3, 4), weights=(70, 20, 7, 3))[0]
+            lines.append(_line(product, model, quantity, discounted, promotion_type, promotion_id))
+        return tuple(lines)
+
+    def _order(self, shop: Shop, created_at: int, lines: tuple[Line, ...], cod: bool | None = None) -> Order:
+        """A new order of `lines` by a (new or returning) buyer; `cod` forces the payment kind when given."""
+        rng = shop.rng
+        region = shop.region
         low, high = region.shipping_fee_usd
         fee_usd = low + (high - low) * Decimal(rng.randint(0, 100)) / 100
         estimated = _quantize(fee_usd * region.usd_rate, region.price_step)
         actual = _quantize(estimated * Decimal(rng.choice(("0.9", "1", "1", "1.1"))), region.price_step)
         carrier, channel_id = rng.choice(region.carriers)
-        cod = rng.random() < region.cod_share
+        drawn_cod = rng.random() < region.cod_share
+        cod = drawn_cod if cod is None else cod
         order = Order(
             order_sn=self._new_sn(shop, created_at),
             region=region,
@@ -641,7 +688,7 @@ class World:
             create_time=created_at,
             days_to_ship=rng.choices((2, 3, 5, 7), weights=(60, 30, 6, 4))[0],
             buyer=self._buyer(shop),
-            lines=tuple(lines),
+            lines=lines,
             estimated_shipping_fee=estimated,
             planned_actual_fee=actual,
             carrier=carrier,
@@ -652,6 +699,28 @@ class World:
             update_time=created_at,
         )
         return order
+
+
+def _line(
+    product: Product, model: Model | None, quantity: int, paid: Decimal, promotion_type: str = "",
+    promotion_id: int = 0,
+) -> Line:
+    """An order line for one variant of a catalogue item, at `paid` a unit."""
+    return Line(
+        item_id=product.item_id,
+        item_name=product.item_name,
+        item_sku=product.item_sku,
+        model_id=model.model_id if model else 0,
+        model_name=model.model_name if model else "",
+        model_sku=model.model_sku if model else "",
+        quantity=quantity,
+        original_price=model.price if model else product.price,
+        discounted_price=paid,
+        promotion_type=promotion_type,
+        promotion_id=promotion_id,
+        weight_kg=product.weight_kg,
+        image_url=product.image_url,
+    )
 
 
 def _int_or(value: object, default: int) -> int:
@@ -709,7 +778,12 @@ def _fate(rng: random.Random, order: Order) -> list[Step]:
     return steps
 
 
-def _catalogue(rng: random.Random, shop_id: int, region: Region) -> tuple[Product, ...]:
+def _image_url(region: Region, image_id: str) -> str:
+    return f"https://{_IMAGE_HOSTS[region.code]}/file/{region.code.lower()}-11134207-7r98o-{image_id}_tn"
+
+
+def _catalogue(rng: random.Random, stock_rng: random.Random, shop_id: int, region: Region, now_ts: int) -> Catalogue:
+    """Fifty items a shop starts with; stock comes from its own generator so orders stay as they were."""
     products: list[Product] = []
     used_ids: set[int] = set()
 
@@ -720,7 +794,6 @@ def _catalogue(rng: random.Random, shop_id: int, region: Region) -> tuple[Produc
                 used_ids.add(candidate)
                 return candidate
 
-    host = _IMAGE_HOSTS[region.code]
     for index in range(50):
         template = _TEMPLATES[index % len(_TEMPLATES)]
         brand = rng.choice(_BRANDS)
@@ -735,6 +808,7 @@ def _catalogue(rng: random.Random, shop_id: int, region: Region) -> tuple[Produc
                 model_name=variant,
                 model_sku=f"{base_sku}-{position + 1:02d}",
                 price=_quantize(price * Decimal(rng.randint(95, 115)) / 100, region.price_step),
+                stock=stock_rng.randint(0, 200),
             )
             for position, variant in enumerate(variants)
         )
@@ -747,12 +821,15 @@ def _catalogue(rng: random.Random, shop_id: int, region: Region) -> tuple[Produc
                 item_name=f"{brand} {template.name}",
                 item_sku=item_sku,
                 weight_kg=template.weight_kg,
-                image_url=f"https://{host}/file/{region.code.lower()}-11134207-7r98o-{image_id}_tn",
+                image_url=_image_url(region, image_id),
                 price=price,
                 models=models,
+                stock=0 if models else stock_rng.randint(0, 200),
+                create_time=now_ts,
+                update_time=now_ts,
             )
         )
-    return tuple(products)
+    return Catalogue.of(products)
 
 
 __all__ = [

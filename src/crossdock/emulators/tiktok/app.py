@@ -1,6 +1,6 @@
-"""The HTTP surface of the TikTok Shop emulator: auth host, Partner API 202309 (shops, orders), consent page,
-and /_emulator controls. The auth host (auth.tiktok-shops.com) and the API host share this one app: the
-paths do not collide, so a client pointed at either base URL reaches the right handler."""
+"""The HTTP surface of the TikTok Shop emulator: auth host, Partner API 202309 (shops, orders, products,
+warehouses), consent page, and /_emulator controls. The auth host (auth.tiktok-shops.com) and the API host
+share this one app: the paths do not collide, so a client pointed at either base URL reaches the right handler."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import binascii
 import hashlib
 import html
 import json
+import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -21,9 +24,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
-from crossdock.emulators.tiktok import signing
+from crossdock.emulators.tiktok import products, signing
 from crossdock.emulators.tiktok.world import ORDER_STATUSES, Order, RawOrder, Shop
 
 if TYPE_CHECKING:
@@ -157,21 +161,52 @@ def _times(order: Order | RawOrder) -> tuple[int, int]:
     return order.create_time, order.update_time
 
 
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """"/a/{x}/b" -> a pattern matching "/a/<one path segment>/b", the segment captured as `x`."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(f"(?P<{p}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+@contextmanager
+def _product_errors() -> Iterator[None]:
+    """A product API's refusal of the whole call, answered in the common error envelope."""
+    try:
+        yield
+    except products.ProductApiError as exc:
+        # Assumption, as for the other business errors: HTTP 400 with the code in the body.
+        raise ApiError(exc.code, exc.message, 400) from None
+
+
 class TikTokApi:
     """Request handling; handlers run under the emulator's lock so each call sees one consistent world."""
 
     def __init__(self, emulator: TikTokEmulator) -> None:
         self.emu = emulator
         self._consent_sessions: dict[str, tuple[str, datetime]] = {}
-        # path -> (method, handler, needs shop_cipher)
+        # path template -> (method, handler, needs shop_cipher)
         self.open_api: dict[str, tuple[str, Callable[[_Context], dict[str, Any]], bool]] = {
             SHOPS_PATH: ("GET", self.get_authorized_shops, False),
             ORDER_SEARCH_PATH: ("POST", self.get_order_list, True),
             ORDER_DETAIL_PATH: ("GET", self.get_order_detail, True),
             ORDER_DETAIL_PATH_202507: ("GET", self.get_order_detail, True),
+            products.SEARCH_PATH: ("POST", self.search_products, True),
+            products.INVENTORY_UPDATE_PATH: ("POST", self.update_inventory, True),
+            products.WAREHOUSES_PATH: ("GET", self.get_warehouses, True),
         }
+        self._templates = [(_template_pattern(t), t) for t in self.open_api if "{" in t]
 
     # ---- plumbing -------------------------------------------------------------------------
+
+    def _resolve(self, ctx: _Context) -> str | None:
+        """The API template the request's path belongs to, its path parameters kept in ctx.extra."""
+        if ctx.path in self.open_api:
+            return ctx.path
+        for pattern, template in self._templates:
+            match = pattern.fullmatch(ctx.path)
+            if match:
+                ctx.extra["path"] = match.groupdict()
+                return template
+        return None
 
     async def _context(self, request: Request) -> _Context:
         body = await request.body()
@@ -298,13 +333,16 @@ class TikTokApi:
                 raise ApiError(TOKEN_SHOP_MISMATCH)
             ctx.shop = shop
         limiter_key = ctx.shop.shop_id if ctx.shop else f"seller:{account}"
-        if not self.emu.limiter.allow(ctx.path, limiter_key, ctx.now):
+        # The quota is per API: every product's Update Inventory path shares one bucket.
+        if not self.emu.limiter.allow(ctx.extra.get("api") or ctx.path, limiter_key, ctx.now):
             raise ApiError(TOO_MANY_REQUESTS)
 
     async def open_api_endpoint(self, request: Request) -> Response:
         ctx = await self._context(request)
         with self.emu.lock:
-            route = self.open_api.get(ctx.path)
+            template = self._resolve(ctx)
+            route = self.open_api.get(template) if template else None
+            ctx.extra["api"] = template
 
             def handle(c: _Context) -> dict[str, Any]:
                 if route is None:
@@ -422,6 +460,22 @@ class TikTokApi:
         found = [ctx.shop.orders[i].payload() for i in dict.fromkeys(ids) if i in ctx.shop.orders]
         return {"orders": found}
 
+    def search_products(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _product_errors():
+            return products.search_products(ctx.shop.listing, ctx.shop.region, ctx.query, body, ctx.now_ts)
+
+    def get_warehouses(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        return products.list_warehouses(ctx.shop.listing, ctx.shop.region)
+
+    def update_inventory(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _product_errors():
+            return products.update_inventory(ctx.shop.listing, ctx.extra["path"]["product_id"], body, ctx.now_ts)
+
     # ---- the seller's consent page --------------------------------------------------------
 
     async def consent_page(self, request: Request) -> Response:
@@ -495,6 +549,46 @@ class ControlApi(ControlBase["TikTokEmulator"]):
     async def authorize(self, request: Request) -> Response:
         return self._authorized(request.path_params["account"], "code", "account")
 
+    async def set_catalogue(self, request: Request) -> Response:
+        """Replace the shop's catalogue: {"products": [{title, active, weight_kg, variants: [...]}]}."""
+        shop_id = request.path_params["shop_id"]
+        try:
+            specs = _product_specs(await json_object(request))
+        except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        try:
+            self.emu.set_catalogue(shop_id, specs)
+        except KeyError as exc:
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 400)
+        return JSONResponse({"shop_id": shop_id, "listings": len(self.emu.listings(shop_id))}, status_code=201)
+
+    async def listings(self, request: Request) -> Response:
+        try:
+            rows = self.emu.listings(request.path_params["shop_id"])
+        except KeyError as exc:
+            return error(exc, 404)
+        return JSONResponse({"listings": [dict(row, price=str(row["price"])) for row in rows]})
+
+    async def buy(self, request: Request) -> Response:
+        """A buyer buys now: {"sku", "quantity"} -> {"order_id"}, or 409 when TikTok would not sell it."""
+        try:
+            body = await json_object(request)
+            sku, quantity = str(body["sku"]), int(body.get("quantity", 1))
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(exc, 400)
+        try:
+            order_id = self.emu.place_order(request.path_params["shop_id"], sku, quantity)
+        except KeyError as exc:      # no such shop, or no such SKU in it
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 400)
+        if order_id is None:
+            return JSONResponse({"error": "not for sale: the product is not live or the stock is short"},
+                                status_code=409)
+        return JSONResponse({"order_id": order_id}, status_code=201)
+
     def _shop_info(self, shop_id: str) -> dict[str, Any]:
         with self.emu.lock:
             shop = self.emu.world.shop(shop_id)
@@ -506,9 +600,27 @@ class ControlApi(ControlBase["TikTokEmulator"]):
             Route("/_emulator/shops", self.add_shop, methods=["POST"]),
             Route("/_emulator/shops", self.list_shops, methods=["GET"]),
             Route("/_emulator/shops/{shop_id}/orders", self.generate, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id}/catalogue", self.set_catalogue, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id}/listings", self.listings, methods=["GET"]),
+            Route("/_emulator/shops/{shop_id}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/sellers/{account}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
+
+
+def _product_specs(body: dict[str, Any]) -> list[ProductSpec]:
+    """The control API's catalogue body as specs; KeyError, TypeError or ValueError when malformed."""
+    rows = body["products"]
+    if not isinstance(rows, list):
+        raise TypeError("products must be a list")
+    return [ProductSpec(
+        title=str(row["title"]),
+        variants=tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")),
+                                   price=Decimal(str(v["price"])), quantity=int(v.get("quantity", 0)),
+                                   barcode=str(v.get("barcode", ""))) for v in row["variants"]),
+        weight_kg=Decimal(str(row.get("weight_kg", "0.5"))),
+        active=bool(row.get("active", True)),
+    ) for row in rows]
 
 
 def create_app(emulator: TikTokEmulator) -> Starlette:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.tiktok.app import CallRecord, create_app
 from crossdock.emulators.tiktok.auth import AuthState
@@ -56,7 +58,7 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
     def add_store(self, external_id: str, region: str, name: str | None = None, account: str | None = None) -> None:
         """A shop of seller `account` (default: a seller of its own, named after the shop)."""
         with self.lock:
-            self.world.add_shop(str(external_id), region, name, account)
+            self.world.add_shop(str(external_id), region, name, account, int(self.now().timestamp()))
 
     def shop_cipher(self, external_id: str) -> str:
         with self.lock:
@@ -102,6 +104,29 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
         with self.lock:
             order_id = self.world.insert_raw(str(external_id), payload, self.now())
         self._push([(str(external_id), order_id)])
+        return order_id
+
+    # ---- the catalogue --------------------------------------------------------------------
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        """Replace what the shop sells: one product per spec (status SELLER_DEACTIVATED when not active), one SKU
+        per variant with its quantity in the shop's default warehouse. Later generated orders draw from it."""
+        with self.lock:
+            self.world.set_catalogue(str(external_id), products, self.now())
+
+    def listings(self, external_id: str) -> list[dict[str, Any]]:
+        """The truth: one dict per SKU with item_id, variant_id, seller_sku, quantity (all warehouses), active,
+        price (Decimal), title, barcode and the product's status."""
+        with self.lock:
+            return self.world.listings(str(external_id))
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now: a paid order (AWAITING_SHIPMENT) whose stock leaves the listing, its webhook sent;
+        None when TikTok would refuse (product not live, stock short). KeyError for an unknown SKU."""
+        with self.lock:
+            order_id = self.world.place_order(str(external_id), seller_sku, quantity, self.now())
+        if order_id is not None:
+            self._push([(str(external_id), order_id)])
         return order_id
 
     # ---- authorization --------------------------------------------------------------------

@@ -5,11 +5,23 @@ from __future__ import annotations
 import copy
 import random
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.catalogue import ProductSpec
+from crossdock.emulators.tiktok.catalogue import (
+    ACTIVE,
+    INACTIVE,
+    ListedSku,
+    Product,
+    ShopCatalogue,
+    Warehouse,
+    check_specs,
+    listed_price,
+)
 from crossdock.emulators.tiktok.regions import Region, region
 
 # Order status enum of Get Order List / Get Order Detail (202309).
@@ -54,11 +66,22 @@ _BUYER_CANCEL_REASONS = ("No longer needed", "Need to change shipping address", 
 _PROVIDERS = (("6617675021119438849", "TT Virtual express"), ("7129736293356078891", "J&T Express"),
               ("7117858858072016686", "Ninja Van"), ("7208502187360519982", "Flash Express"))
 _STREETS = ("Orchard", "Sunset", "Riverside", "Market", "Station", "Garden", "Harbour", "Hillview")
+# Assumption: the docs show one warehouse; an emulated shop has a default sales warehouse (where a product
+# listed without a designated warehouse keeps its stock), a second sales warehouse, and a return warehouse
+# (each warehouse type has its own default).
+_WAREHOUSES = (("Main Warehouse", "SALES_WAREHOUSE", True), ("Overflow Warehouse", "SALES_WAREHOUSE", False),
+               ("Returns", "RETURN_WAREHOUSE", True))
+# Assumption: how much of each seeded product the shop holds before a test or the demo sets its catalogue.
+_SEEDED_STOCK = (0, 250)
 
 
 def _digits(rng: random.Random, prefix: str, length: int) -> str:
     """A TikTok-style numeric id: `prefix` then random digits up to `length`."""
     return prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix)))
+
+
+def _image(sku_id: str) -> str:
+    return f"https://p16-oec-sg.ibyteimg.com/tos-alisg-i-aphluv4xwc-sg/{sku_id}~tplv-aphluv4xwc.jpeg"
 
 
 def _step(value: Decimal, step: Decimal) -> Decimal:
@@ -354,7 +377,8 @@ class Shop:
     account: str
     cipher: str
     code: str
-    catalogue: tuple[Sku, ...]
+    catalogue: tuple[Sku, ...]             # what generated orders are drawn from
+    listing: ShopCatalogue                 # the products, SKUs, stock and warehouses the product APIs show
     orders: dict[str, Order | RawOrder] = field(default_factory=dict)
 
 
@@ -375,6 +399,14 @@ class World:
                 self._used_ids.add(value)
                 return value
 
+    def _catalogue_id(self) -> str:
+        """A fresh 19-digit product or SKU id; one draw per id, since catalogues run to thousands of SKUs."""
+        while True:
+            value = f"17{self.rng.randrange(10 ** 17):017d}"
+            if value not in self._used_ids:
+                self._used_ids.add(value)
+                return value
+
     def seller(self, account: str) -> Seller:
         try:
             return self.sellers[account]
@@ -390,7 +422,8 @@ class World:
     def shop_by_cipher(self, cipher: str) -> Shop | None:
         return next((s for s in self.shops.values() if s.cipher == cipher), None)
 
-    def add_shop(self, shop_id: str, region_code: str, name: str | None, account: str | None) -> Shop:
+    def add_shop(self, shop_id: str, region_code: str, name: str | None, account: str | None,
+                 now: int = 0) -> Shop:
         if shop_id in self.shops:
             raise ValueError(f"shop {shop_id} exists already")
         reg = region(region_code)
@@ -418,25 +451,87 @@ class World:
                 catalogue.append(Sku(
                     product_id, product_name, sku_id, variant,
                     f"{product_name.split()[0][:4].upper()}-{variant.replace(' ', '')[:6].upper()}-{sku_id[-3:]}",
-                    price, f"https://p16-oec-sg.ibyteimg.com/tos-alisg-i-aphluv4xwc-sg/{sku_id}~tplv-aphluv4xwc.jpeg",
+                    price, _image(sku_id),
                 ))
+        listing = ShopCatalogue(self._warehouses(shop_id))
+        listing.replace(self._seeded_products(shop_id, catalogue, listing.default_warehouse.id, now))
         shop = Shop(shop_id, name or f"{reg.country} Trendy Store {shop_id[-4:]}", reg, owner, cipher, code,
-                    tuple(catalogue))
+                    tuple(catalogue), listing)
         self.shops[shop_id] = shop
         return shop
 
+    def _warehouses(self, shop_id: str) -> tuple[Warehouse, ...]:
+        # The first id is the one generated orders have always named as their warehouse.
+        rng = random.Random(f"{self.seed}:wh:{shop_id}")
+        return tuple(Warehouse(_digits(rng, "69", 19), name, kind, default) for name, kind, default in _WAREHOUSES)
+
+    def _seeded_products(self, shop_id: str, skus: Sequence[Sku], warehouse_id: str, now: int) -> list[Product]:
+        """The seeded catalogue as live products, each SKU with some stock in the default warehouse."""
+        rng = random.Random(f"{self.seed}:stock:{shop_id}")
+        products: dict[str, Product] = {}
+        for sku in skus:
+            product = products.setdefault(sku.product_id, Product(
+                sku.product_id, sku.product_name, ACTIVE, [], Decimal("0.5"), now, now))
+            product.skus.append(ListedSku(sku.sku_id, sku.seller_sku, sku.sku_name, sku.price, sku.image,
+                                          stock={warehouse_id: rng.randint(*_SEEDED_STOCK)}))
+        return list(products.values())
+
+    # ---- the catalogue --------------------------------------------------------------------
+
+    def set_catalogue(self, shop_id: str, specs: Sequence[ProductSpec], now: datetime) -> None:
+        """Replace what the shop sells with products built from `specs`, under new product and SKU ids."""
+        shop = self.shop(shop_id)
+        check_specs(specs)
+        now_ts = int(now.timestamp())
+        warehouse_id = shop.listing.default_warehouse.id
+        products = [self._product(shop.region, spec, warehouse_id, now_ts) for spec in specs]
+        shop.listing.replace(products)
+        shop.catalogue = tuple(_order_sku(p, s) for p in products for s in p.skus)
+
+    def _product(self, reg: Region, spec: ProductSpec, warehouse_id: str, now_ts: int) -> Product:
+        skus = []
+        for variant in spec.variants:
+            sku_id = self._catalogue_id()
+            skus.append(ListedSku(sku_id, variant.sku, variant.name, listed_price(variant.price, reg), _image(sku_id),
+                                  variant.barcode, {warehouse_id: variant.quantity}))
+        return Product(self._catalogue_id(), spec.title, ACTIVE if spec.active else INACTIVE, skus,
+                       spec.weight_kg, now_ts, now_ts)
+
+    def listings(self, shop_id: str) -> list[dict[str, Any]]:
+        """One dict per SKU (live or not), in listing order: what a seller sees in Seller Center."""
+        return [{"item_id": p.id, "variant_id": s.id, "seller_sku": s.seller_sku, "title": p.title,
+                 "quantity": s.quantity, "active": p.active, "price": s.price, "barcode": s.barcode,
+                 "status": p.status} for p, s in self.shop(shop_id).listing.variants()]
+
+    def place_order(self, shop_id: str, seller_sku: str, quantity: int, now: datetime) -> str | None:
+        """A buyer buys `quantity` of the SKU now: a paid order, or None when TikTok would not sell it."""
+        if quantity < 1:
+            raise ValueError("quantity must be at least 1")
+        shop = self.shop(shop_id)
+        taken = shop.listing.take(seller_sku, quantity)
+        if taken is None:
+            return None
+        now_ts = int(now.timestamp())
+        order = self._new_order(shop, now_ts, [(_order_sku(*taken), quantity)])
+        # Paid at once; the order then waits for the seller to ship it.
+        order.apply("AWAITING_SHIPMENT", now_ts)
+        shop.orders[order.id] = order
+        return order.id
+
     # ---- orders ---------------------------------------------------------------------------
 
-    def _new_order(self, shop: Shop, create_time: int) -> Order:
+    def _new_order(self, shop: Shop, create_time: int, lines: Sequence[tuple[Sku, int]] = ()) -> Order:
+        """A new order of random `lines` from the shop's catalogue, or of the given (SKU, quantity) lines."""
         rng, reg = self.rng, shop.region
         quantum = Decimal(1).scaleb(-reg.decimals)
-        skus = rng.sample(shop.catalogue, rng.choice((1, 1, 1, 2, 2, 3)))
+        skus = [sku for sku, _ in lines] or rng.sample(shop.catalogue,
+                                                       min(len(shop.catalogue), rng.choice((1, 1, 1, 2, 2, 3))))
         two_packages = len(skus) > 1 and rng.random() < 0.25
         units: list[Unit] = []
         seller_promo = rng.random() < 0.3
         platform_promo = rng.random() < 0.15
         for index, sku in enumerate(skus):
-            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+            for _ in range(lines[index][1] if lines else rng.choice((1, 1, 1, 2, 3))):
                 seller_discount = (sku.price * Decimal("0.1")).quantize(quantum) if seller_promo else Decimal(0)
                 platform_discount = (sku.price * Decimal("0.05")).quantize(quantum) if platform_promo else Decimal(0)
                 units.append(Unit(self._unique(rng, "577", 18), sku, sku.price, seller_discount, platform_discount,
@@ -466,7 +561,7 @@ class World:
             provider=rng.choice(_PROVIDERS),
             is_cod=cod,
             payment_method_name="Cash on delivery" if cod else rng.choice(("CCDC", "E-wallet", "Bank transfer")),
-            warehouse_id=_digits(random.Random(f"{self.seed}:wh:{shop.shop_id}"), "69", 19),
+            warehouse_id=shop.listing.default_warehouse.id,
             delivery_option_id="7091146663229654785",
             update_time=create_time,
         )
@@ -508,6 +603,8 @@ class World:
         if hi < lo:
             raise ValueError("end is before start")
         hi = min(hi, now_ts)
+        if count and not shop.catalogue:
+            raise ValueError(f"shop {shop_id} sells nothing: set its catalogue before generating orders")
         times = sorted(self.rng.randint(lo, max(lo, hi)) for _ in range(count))
         created: list[str] = []
         for create_time in times:
@@ -539,7 +636,9 @@ class World:
                     order.apply(step.status, now_ts, step.details)
                 updated += 1
                 changed.append((shop.shop_id, order.id))
-            for order_id in self.generate_orders(shop.shop_id, self.rng.randint(0, 3), now, now, now):
+            # A shop that sells nothing gets no new orders.
+            arriving = self.rng.randint(0, 3) if shop.catalogue else 0
+            for order_id in self.generate_orders(shop.shop_id, arriving, now, now, now):
                 created += 1
                 changed.append((shop.shop_id, order_id))
         return created, updated, changed
@@ -572,3 +671,8 @@ class World:
 
         shop.orders[key] = RawOrder(copy.deepcopy(payload), stamp("create_time"), stamp("update_time"))
         return key
+
+
+def _order_sku(product: Product, sku: ListedSku) -> Sku:
+    """A listed SKU as order line items name it."""
+    return Sku(product.id, product.title, sku.id, sku.name or "Default", sku.seller_sku, sku.price, sku.image)
