@@ -4,12 +4,14 @@ connected to Crossdock the way a seller connects real stores (consent code -> to
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,10 @@ import structlog
 import uvicorn
 
 from crossdock.bootstrap import App
+from crossdock.domain.inventory.model import Reason
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.ports.clock import Clock, SystemClock
+from crossdock.services.inventory import AddSku, AddWarehouse, Adjust, WarehouseKind
 from crossdock.services.stores import AddStore
 from crossdock.settings import config_path
 
@@ -68,6 +73,7 @@ def _shopee_make(clock: Clock) -> Any:
 
 def _shopee_seed(emu: Any, store: DemoStore, orders: int, start: datetime, end: datetime) -> None:
     emu.add_shop(int(store.external_id), store.region, store.name)
+    emu.set_catalogue(int(store.external_id), store_catalogue(store))
     emu.generate_orders(int(store.external_id), orders, start, end)
 
 
@@ -125,6 +131,7 @@ def _connect_account(app: App, platform: str, stores: tuple[DemoStore, ...], cod
 
 def _seed_account_store(emu: Any, store: DemoStore, orders: int, start: datetime, end: datetime) -> None:
     emu.add_store(store.external_id, store.region, store.name, account=store.account)
+    emu.set_catalogue(store.external_id, store_catalogue(store))
     emu.generate_orders(store.external_id, orders, start, end)
 
 
@@ -247,6 +254,64 @@ AMAZON = DemoPlatform(
 )
 
 PLATFORMS: list[DemoPlatform] = [SHOPEE, AMAZON, LAZADA, TIKTOK, JOOM]
+
+
+# --- the shared catalogue ----------------------------------------------------------------------------
+
+# The seller's master catalogue: every demo store lists part of it under the same seller SKUs, so one stock
+# serves many stores; each store also lists two products of its own that map to nothing (the unmapped queue).
+_PRODUCTS = ("Ceramic mug", "Bamboo cutting board", "LED desk lamp", "Silicone baking mat", "Glass storage jar",
+             "Linen tea towel", "Steel water bottle", "Cotton cushion cover", "Wall clock", "Plant pot")
+_VARIANTS = ("", "", ("Black", "White"), "", ("S", "M", "L"), "", ("Red", "Blue"), "", "", ("Small", "Large"))
+_RATES = {"EUR": Decimal("1"), "GBP": Decimal("0.85"), "SGD": Decimal("1.45"), "MYR": Decimal("5.0"),
+          "THB": Decimal("38"), "PHP": Decimal("62"), "VND": Decimal("27000"), "IDR": Decimal("17000")}
+MASTER_SKUS = tuple((f"LUMI-{i:03d}" + (f"-{v}" if v else ""), f"{_PRODUCTS[i % 10]} #{i}" + (f" {v}" if v else ""))
+                    for i in range(40) for v in (_VARIANTS[i % 10] or ("",)))
+
+
+def store_catalogue(store: DemoStore) -> list[ProductSpec]:
+    """What one demo store sells: about two thirds of the master catalogue, at local prices, plus two of its own."""
+    rng = random.Random(f"catalogue:{store.external_id}")
+    rate = _RATES.get(store.currency, Decimal(1))
+    products = []
+    for i in sorted(rng.sample(range(40), 26)):
+        names = _VARIANTS[i % 10] or ("",)
+        price = (Decimal(rng.randint(8, 40)) * rate).quantize(Decimal("0.01"))
+        products.append(ProductSpec(f"{_PRODUCTS[i % 10]} #{i}", tuple(
+            VariantSpec(f"LUMI-{i:03d}" + (f"-{v}" if v else ""), v, price, rng.randint(20, 150)) for v in names)))
+    for j in range(2):
+        products.append(ProductSpec(f"Local special {j + 1}", (VariantSpec(f"LOCAL-{store.external_id[-4:]}-{j}", "",
+                                                                           Decimal(15) * rate, 10),)))
+    return products
+
+
+def setup_inventory(app: App) -> bool:
+    """Warehouses, the master catalogue and a first stock count, once; stock pushing on for every store."""
+    if app.inventory.warehouses():
+        return False
+    app.inventory.add_warehouse(AddWarehouse("CN-SZ", "Shenzhen main warehouse", "CN", priority=10))
+    app.inventory.add_warehouse(AddWarehouse("DE-BER", "Berlin overseas warehouse", "DE", WarehouseKind.OVERSEAS, 20))
+    app.inventory.add_warehouse(AddWarehouse("GB-LON", "London overseas warehouse", "GB", WarehouseKind.OVERSEAS, 30))
+    rng = random.Random("stock")
+    changes = []
+    for code, title in MASTER_SKUS:
+        app.inventory.add_sku(AddSku(code, title, safety_stock=2, weight_kg=Decimal("0.5")))
+        changes += [Adjust("CN-SZ", code, count=rng.randint(0, 400), reason=Reason.IMPORT, reference="demo count"),
+                    Adjust("DE-BER", code, count=rng.randint(0, 60), reason=Reason.IMPORT, reference="demo count"),
+                    Adjust("GB-LON", code, count=rng.randint(0, 30), reason=Reason.IMPORT, reference="demo count")]
+    app.inventory.add_sku(AddSku("LUMI-SET-1", "Mug and board gift set", components={"LUMI-000": 1, "LUMI-001": 1}))
+    app.inventory.adjust(changes)
+    return True
+
+
+def pull_listings(app: App, store_ids: list[int]) -> None:
+    """Every store's listings, mapped to the catalogue, with pushing on (the demo's stock was just counted)."""
+    for sid in store_ids:
+        try:
+            app.listings.pull(sid)
+            app.inventory.set_store_push(sid, True)
+        except Exception:
+            log.exception("demo.listings_failed", store_id=sid)
 
 
 # --- the world -------------------------------------------------------------------------------------

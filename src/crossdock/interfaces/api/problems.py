@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from crossdock.domain.errors import DomainError
 from crossdock.ports.marketplace import UnknownPlatform
 from crossdock.services.connectors import NotConfigured
 from crossdock.services.errors import InvalidInput, NotFound, PlatformUnavailable
@@ -56,6 +57,8 @@ def install(app: FastAPI) -> None:
     for exc_type, status, title in _MAPPED:
         app.add_exception_handler(exc_type, _answer(status, title))
 
+    # A rule the domain enforces (a share is a ratio or a quota …) broken by what was sent: the sender's to fix.
     @app.exception_handler(InvalidInput)
-    async def _invalid_input(_: Request, exc: InvalidInput) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _invalid_input(_: Request, exc: Exception) -> JSONResponse:
         return problem(422, "Invalid value", str(exc))

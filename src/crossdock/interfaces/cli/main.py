@@ -1,15 +1,13 @@
-"""`crossdock`: set up, connect stores, pull orders, look at them; and run the server with the demo world."""
+"""`crossdock`: connect stores, pull orders, keep stock, look at it all; and run the server with the demo world."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from crossdock.bootstrap import App, load_secret_key
+from crossdock.bootstrap import load_secret_key
 from crossdock.interfaces.api.schemas import (
     CountCheckOut,
     OrderDetailOut,
@@ -17,9 +15,12 @@ from crossdock.interfaces.api.schemas import (
     StoreOut,
     dump,
 )
-from crossdock.interfaces.cli.context import open_app
+from crossdock.interfaces.cli.catalogue import skus_cli, warehouses_cli
+from crossdock.interfaces.cli.context import JsonOpt, fail, opened
+from crossdock.interfaces.cli.listings import listings_cli
 from crossdock.interfaces.cli.render import ago, console, emit_json, err, parse_time, styled, table, when
-from crossdock.services.errors import NotFound, PlatformUnavailable
+from crossdock.interfaces.cli.stock import stock_cli
+from crossdock.services.errors import PlatformUnavailable
 from crossdock.services.order_sync import PullOrders, StoreNotPullable
 from crossdock.services.stores import AddStore
 from crossdock.services.views import OrderFilter, SyncRunView
@@ -33,26 +34,9 @@ orders_cli = typer.Typer(no_args_is_help=True, help="The one order list for ever
 quarantine_cli = typer.Typer(no_args_is_help=True, help="Records a platform sent that could not be taken in.")
 emulator_cli = typer.Typer(no_args_is_help=True, help="The local marketplace emulators.")
 for sub, name in ((stores_cli, "stores"), (sync_cli, "sync"), (orders_cli, "orders"),
-                  (quarantine_cli, "quarantine"), (emulator_cli, "emulator")):
+                  (quarantine_cli, "quarantine"), (skus_cli, "skus"), (warehouses_cli, "warehouses"),
+                  (stock_cli, "stock"), (listings_cli, "listings"), (emulator_cli, "emulator")):
     app.add_typer(sub, name=name)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
-    return typer.Exit(code)
-
-
-@contextmanager
-def opened(log_level: str = "WARNING") -> Iterator[App]:
-    instance = open_app(log_level)
-    try:
-        yield instance
-    except NotFound as exc:
-        raise fail(str(exc)) from None
-    finally:
-        instance.close()
 
 
 # --- setup ---------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crossdock.bootstrap import App, configure_logging
-from crossdock.demo import PLATFORMS, DemoWorld, ensure_demo_config, sync_all
+from crossdock.demo import PLATFORMS, DemoWorld, ensure_demo_config, pull_listings, setup_inventory, sync_all
 from crossdock.interfaces.api.app import create_api
 from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import console, err
 from crossdock.jobs.runner import JobRunner
 from crossdock.jobs.scheduler import Scheduler
+from crossdock.jobs.stock_push_loop import StockPushLoop
 from crossdock.jobs.tasks import pull_key, pull_store_orders
 from crossdock.settings import Settings
 
@@ -46,6 +47,9 @@ def _report(world: DemoWorld, runs: list[Any]) -> None:
 def run_demo_sync(orders: int, days: int) -> None:
     """`crossdock demo`: build the world and pull it once, in the foreground, with a progress bar."""
     app, world, store_ids = _open_demo(orders, days)
+    setup_inventory(app)
+    with err.status("pulling the demo stores' listings"):
+        pull_listings(app, store_ids)
     columns = (TextColumn("syncing demo stores"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
     with Progress(*columns, console=err) as bar:
@@ -55,6 +59,8 @@ def run_demo_sync(orders: int, days: int) -> None:
             bar.update(task, advance=1, info=f"store {store_id}: {run.orders_new} new, {run.orders_updated} updated")
 
         runs = sync_all(app, store_ids, on_run)
+    pushed = app.pusher.push_dirty()
+    console.print(f"stock pushed: {pushed.pushed} listings updated on {pushed.stores} stores, {pushed.failed} failed")
     _report(world, runs)
     world.stop()
     app.close()
@@ -78,6 +84,10 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
     world = None
     if demo:
         app, world, store_ids = _open_demo(demo_orders, 30)
+        if setup_inventory(app):
+            console.print("demo inventory: 3 warehouses, the master catalogue and a first stock count")
+        # Listings first (so arriving orders map to master SKUs), then orders, all in the background.
+        runner.submit("demo:listings", partial(pull_listings, app, store_ids))
         console.print(f"pulling {len(store_ids)} demo stores in the background; orders appear as they arrive")
         _pull_in_background(app, world, runner, store_ids)
         world.keep_alive()
@@ -85,6 +95,8 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
     else:
         app = open_app("INFO")
         interval = float(app.settings.sync_interval_seconds)
+    stock_loop = StockPushLoop(app)
+    stock_loop.start()
     sched = Scheduler(app, runner, interval) if scheduler else None
     if sched:
         sched.start()
@@ -98,6 +110,7 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
     finally:
         if sched:
             sched.stop()
+        stock_loop.stop()
         runner.shutdown(wait=False)
         if world:
             world.stop()

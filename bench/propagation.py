@@ -1,0 +1,343 @@
+"""How fast a sale on one store reaches every other store, and whether a flash sale oversells.
+
+    .venv/bin/python bench/propagation.py [--stores 100] [--skus 5000] [--per-store 1000] [--orders 300]
+                                          [--database-url postgresql+psycopg://…]
+
+Five marketplaces' emulators run in process with no artificial latency and never throttle; Crossdock's own
+connectors keep each platform's documented rate limits in real time. 100 stores (20 per platform) list a share
+of 5,000 master SKUs. Buyers place orders one after another; each order is ingested at once (as a webhook
+makes Crossdock do), reserves stock in the import transaction, and the stock push loop sends the new quantity
+to every store listing that SKU. Printed:
+
+- propagation: p50/p95/p99/max of the time from an order's ingestion (its commit) to the end of the push round
+  that carried its SKU to the last store listing it; the baseline is one bare push round of the same SKU,
+  measured in the same run, so the ratio says what queueing and coalescing add;
+- flash sale: one SKU with 40 units on every store, buyers arriving on random stores at --buyers a second,
+  every sale ingested at once (so every unit sold over 40 is sold in Crossdock's propagation window): units
+  oversold when every store shows all free stock, when a small safety stock absorbs the window, and when the
+  stock is split by fixed quotas (which cannot oversell). Aim: 0 with a safety stock.
+
+Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the contract harnesses drive the emulators
+
+from tests.contract.harness import Harness
+from tests.contract.harnesses.amazon import HARNESS as AMAZON
+from tests.contract.harnesses.joom import HARNESS as JOOM
+from tests.contract.harnesses.lazada import HARNESS as LAZADA
+from tests.contract.harnesses.shopee import HARNESS as SHOPEE
+from tests.contract.harnesses.tiktok import HARNESS as TIKTOK
+
+from crossdock.bootstrap import App, bootstrap
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.jobs.stock_push_loop import StockPushLoop
+from crossdock.persistence.migrate import upgrade
+from crossdock.ports.clock import SystemClock
+from crossdock.services.inventory import AddSku, AddWarehouse, Adjust
+from crossdock.services.stock_push import PushReport
+from crossdock.settings import Settings
+
+HARNESSES: list[type[Harness]] = [SHOPEE, LAZADA, TIKTOK, AMAZON, JOOM]
+FLASH_UNITS = 40
+
+
+class Locked(httpx.BaseTransport):
+    """One request at a time into an emulator (they are written for one event loop), shared with buyers."""
+
+    def __init__(self, inner: httpx.BaseTransport, lock: threading.Lock) -> None:
+        self.inner, self.lock = inner, lock
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            response = self.inner.handle_request(request)
+            response.read()
+            return response
+
+
+@dataclass
+class Shop:
+    harness: Harness
+    store_id: int
+    external_id: str
+    skus: list[str]
+
+
+@dataclass
+class Round:
+    started: float
+    ended: float
+    skus: frozenset[int]
+
+
+class TimedPusher:
+    """Wraps the app's pusher to record when each push round started and ended and which SKUs it carried."""
+
+    def __init__(self, app: App) -> None:
+        self.inner = app.pusher
+        self.rounds: list[Round] = []
+        app.pusher = self      # type: ignore[assignment]
+
+    def push_dirty(self) -> PushReport:
+        started = time.perf_counter()
+        with self.inner._uow(readonly=True) as uow:
+            skus = frozenset(s for s, _ in uow.stock.dirty())
+        report = self.inner.push_dirty()
+        self.rounds.append(Round(started, time.perf_counter(), skus))
+        return report
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def build(args: argparse.Namespace, home: Path, console: Console) -> tuple[App, list[Shop], dict[str, int],
+                                                                             list[threading.Lock]]:
+    harnesses = [h(args.database_url or f"sqlite:///{home / 'scratch.db'}", home) for h in HARNESSES]
+    locks = [threading.Lock() for _ in harnesses]
+    real_now = datetime.now(UTC)
+    for h in harnesses:
+        h.app.close()
+        h.clock.set(real_now)
+        h.rate_limit(1_000_000, 1_000_000)     # the emulators never throttle; our connectors keep the real limits
+    follow_wall_clock([h.clock for h in harnesses])
+    url = args.database_url or f"sqlite:///{home / 'crossdock.db'}"
+    settings = Settings(database_url=url, home=home, secret_key=SecretStr(Fernet.generate_key().decode()),
+                        connectors={h.platform: h.connector_settings() for h in harnesses})
+    app = bootstrap(settings, clock=SystemClock(), transports={
+        h.platform: Locked(h.transport, lock) for h, lock in zip(harnesses, locks, strict=True)})
+    upgrade(app.engine)
+    app.inventory.add_warehouse(AddWarehouse("CN-SZ", "Shenzhen", "CN", priority=10))
+    app.inventory.add_warehouse(AddWarehouse("DE-BER", "Berlin", "DE", kind="overseas", priority=20))
+    rng = random.Random(7)
+    codes = [f"SKU-{i:05d}" for i in range(args.skus)] + ["FLASH-1"]
+    with Progress(console=console) as progress:
+        task = progress.add_task("catalogue and stock", total=len(codes))
+        changes = []
+        for code in codes:
+            app.inventory.add_sku(AddSku(code, f"Product {code}"))
+            if code != "FLASH-1":
+                changes.append(Adjust("CN-SZ", code, count=rng.randint(200, 2000)))
+            progress.advance(task)
+        app.inventory.adjust(changes)
+        app.inventory.adjust([Adjust("CN-SZ", "FLASH-1", count=FLASH_UNITS)])
+        shops: list[Shop] = []
+        per_platform = args.stores // len(harnesses)
+        task = progress.add_task("stores, listings (pulled through each platform's API)",
+                                 total=per_platform * len(harnesses))
+        for h in harnesses:
+            h.app = app
+            for _ in range(per_platform):
+                store_id, ext = h.connect_store(h.region())
+                listed = [*rng.sample(codes[:-1], min(args.per_store, args.skus)), "FLASH-1"]
+                h.set_catalogue(ext, [ProductSpec(f"Product {c}", (VariantSpec(c, "", Decimal("9.90"), 0),))
+                                      for c in listed])
+                pulled = app.listings.pull(store_id)
+                assert pulled.unmapped == 0 and not pulled.errors, pulled
+                app.inventory.set_store_push(store_id, True)
+                shops.append(Shop(h, store_id, ext, listed))
+                progress.advance(task)
+    sku_ids = {r["code"]: r["id"] for r in app.inventory.skus(limit=1_000_000)}
+    return app, shops, sku_ids, locks
+
+
+def follow_wall_clock(clocks: list[Any]) -> None:
+    """Keep the emulators' clocks on real time: platforms check request timestamps against their own."""
+    def run() -> None:
+        while True:
+            now = datetime.now(UTC)
+            for clock in clocks:
+                clock.set(now)
+            time.sleep(0.2)
+    threading.Thread(target=run, name="emulator-clocks", daemon=True).start()
+
+
+def settle_initial(app: App, console: Console) -> float:
+    started = time.perf_counter()
+    while app.pusher.push_dirty().listings:
+        pass
+    seconds = time.perf_counter() - started
+    console.print(f"initial quantities pushed to every listing in {seconds:.1f} s")
+    return seconds
+
+
+def lock_of(shop: Shop, shops: list[Shop], locks: list[threading.Lock]) -> threading.Lock:
+    platforms = [s.harness.platform for s in shops]
+    order = list(dict.fromkeys(platforms))
+    return locks[order.index(shop.harness.platform)]
+
+
+def buy(shop: Shop, sku: str, lock: threading.Lock) -> str | None:
+    with lock:
+        return shop.harness.place_order(shop.external_id, sku, 1)
+
+
+def stream(app: App, shops: list[Shop], sku_ids: dict[str, int], locks: list[threading.Lock], orders: int,
+           timed: TimedPusher, console: Console) -> list[float]:
+    """Orders on random stores for random SKUs; the latency of each from its commit to its round's end."""
+    rng = random.Random(11)
+    ingested: list[tuple[float, int]] = []
+    with Progress(console=console) as progress:
+        task = progress.add_task("order stream", total=orders)
+        for _ in range(orders):
+            shop = rng.choice(shops)
+            sku = rng.choice(shop.skus[:-1])
+            order_id = buy(shop, sku, lock_of(shop, shops, locks))
+            if order_id is None:
+                continue
+            run = app.sync.pull_orders(shop.store_id, [order_id], trigger="bench")
+            assert run.state == "succeeded", run.error
+            ingested.append((time.perf_counter(), sku_ids[sku]))
+            time.sleep(rng.uniform(0.0, 0.02))
+            progress.advance(task)
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and (not timed.rounds or timed.rounds[-1].ended < ingested[-1][0]):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    latencies = []
+    for at, sku_id in ingested:
+        done = next((r.ended for r in timed.rounds if r.started >= at and sku_id in r.skus), None)
+        if done is not None:
+            latencies.append(done - at)
+    return latencies
+
+
+def bare_round(app: App, sku_id: int, loop: StockPushLoop) -> float:
+    """One push round of one SKU to every store listing it, with nothing else going on: the baseline."""
+    loop.stop()
+    app.inventory.adjust([Adjust("CN-SZ", _code(app, sku_id), delta=-1)])
+    started = time.perf_counter()
+    app.pusher.push_dirty()
+    return time.perf_counter() - started
+
+
+def _code(app: App, sku_id: int) -> str:
+    return next(r["code"] for r in app.inventory.skus(limit=1_000_000) if r["id"] == sku_id)
+
+
+def flash_sale(app: App, shops: list[Shop], locks: list[threading.Lock], rate: float) -> tuple[int, int]:
+    """Buyers arrive on random stores at `rate` a second (Poisson) and buy FLASH-1 one unit at a time until
+    every store refuses; each sale is ingested at once. Returns (units sold, units sold over the stock)."""
+    rng = random.Random(3)
+    sold = 0
+    open_shops = list(shops)
+    while open_shops:
+        time.sleep(rng.expovariate(rate))
+        shop = rng.choice(open_shops)
+        order_id = buy(shop, "FLASH-1", lock_of(shop, shops, locks))
+        if order_id is None:
+            open_shops.remove(shop)
+            continue
+        sold += 1
+        app.sync.pull_orders(shop.store_id, [order_id], trigger="bench")
+    return sold, max(0, sold - FLASH_UNITS)
+
+
+def restock_flash(app: App) -> None:
+    """FLASH-1 back to FLASH_UNITS free units (what the last sale holds stays held), pushed everywhere."""
+    app.inventory.adjust([Adjust("CN-SZ", "FLASH-1", count=FLASH_UNITS + _reserved(app, "FLASH-1"))])
+    while app.pusher.push_dirty().listings:
+        pass
+
+
+def partition(app: App, shops: list[Shop]) -> None:
+    """Each store gets a fixed quota of the flash SKU's warehouse: together never more than there is."""
+    quota = max(1, FLASH_UNITS // len(shops))
+    for shop in shops:
+        app.inventory.set_share(shop.store_id, "CN-SZ", quota=quota)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=100)
+    parser.add_argument("--skus", type=int, default=5000)
+    parser.add_argument("--per-store", type=int, default=1000, help="SKUs each store lists")
+    parser.add_argument("--orders", type=int, default=300, help="orders in the stream")
+    parser.add_argument("--buyers", type=float, default=20.0, help="flash-sale buyers a second, all stores together")
+    parser.add_argument("--safety", type=int, default=5, help="safety stock of the flash SKU in its second run")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        app, shops, sku_ids, locks = build(args, Path(tmp), console)
+        settle_initial(app, console)
+        timed = TimedPusher(app)
+        loop = StockPushLoop(app, retry_seconds=1.0)
+        loop.start()
+        latencies = stream(app, shops, sku_ids, locks, args.orders, timed, console)
+        rounds = list(timed.rounds)
+        baseline_sku = sku_ids[shops[0].skus[0]]
+        baseline = bare_round(app, baseline_sku, loop)
+
+        sales = []
+        for label, prepare in (("every store shows all free stock", None),
+                               (f"safety stock {args.safety} units", "safety"),
+                               ("fixed quota per store", "quota")):
+            if prepare == "safety":
+                app.inventory.set_safety_stock("FLASH-1", args.safety)
+            if prepare == "quota":
+                app.inventory.set_safety_stock("FLASH-1", 0)
+                partition(app, shops)
+            restock_flash(app)
+            loop = StockPushLoop(app, retry_seconds=1.0)
+            loop.start()
+            sold, over = flash_sale(app, shops, locks, args.buyers)
+            loop.stop()
+            sales.append((label, sold, over))
+        per_platform: dict[str, int] = defaultdict(int)
+        for s in shops:
+            per_platform[s.harness.platform] += 1
+        app.close()
+
+    table = Table(title=f"Propagation: {len(shops)} stores ({', '.join(f'{k} {v}' for k, v in per_platform.items())}),"
+                        f" {args.skus:,} SKUs, {args.per_store:,} listed per store")
+    for col in ("orders", "p50 s", "p95 s", "p99 s", "max s", "push rounds", "baseline round s", "p50 / baseline"):
+        table.add_column(col, justify="right")
+    p50 = pct(latencies, 0.5)
+    table.add_row(f"{len(latencies)}", f"{p50:.3f}", f"{pct(latencies, 0.95):.3f}", f"{pct(latencies, 0.99):.3f}",
+                  f"{max(latencies, default=float('nan')):.3f}", f"{len(rounds)}", f"{baseline:.3f}",
+                  f"{p50 / baseline:.2f}" if baseline else "-")
+    console.print(table)
+    flash = Table(title=f"Flash sale: {FLASH_UNITS} units of one SKU on every store, {args.buyers:g} buyers a "
+                        f"second; every sale ingested at once")
+    for col in ("allocation", "units sold", "oversold units"):
+        flash.add_column(col, justify="right" if col != "allocation" else "left")
+    for label, sold, over in sales:
+        flash.add_row(label, str(sold), str(over))
+    console.print(flash)
+
+
+def _reserved(app: App, code: str) -> int:
+    return sum(v.reserved for v in app.inventory.levels(code))
+
+
+if __name__ == "__main__":
+    main()
