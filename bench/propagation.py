@@ -135,10 +135,12 @@ def build(args: argparse.Namespace, home: Path, console: Console) -> tuple[App, 
     with Progress(console=console) as progress:
         task = progress.add_task("catalogue and stock", total=len(codes))
         changes = []
+        counts = {"FLASH-1": FLASH_UNITS}
         for code in codes:
             app.inventory.add_sku(AddSku(code, f"Product {code}"))
             if code != "FLASH-1":
-                changes.append(Adjust("CN-SZ", code, count=rng.randint(200, 2000)))
+                counts[code] = rng.randint(200, 2000)
+                changes.append(Adjust("CN-SZ", code, count=counts[code]))
             progress.advance(task)
         app.inventory.adjust(changes)
         app.inventory.adjust([Adjust("CN-SZ", "FLASH-1", count=FLASH_UNITS)])
@@ -151,7 +153,7 @@ def build(args: argparse.Namespace, home: Path, console: Console) -> tuple[App, 
             for _ in range(per_platform):
                 store_id, ext = h.connect_store(h.region())
                 listed = [*rng.sample(codes[:-1], min(args.per_store, args.skus)), "FLASH-1"]
-                h.set_catalogue(ext, [ProductSpec(f"Product {c}", (VariantSpec(c, "", Decimal("9.90"), 0),))
+                h.set_catalogue(ext, [ProductSpec(f"Product {c}", (VariantSpec(c, "", Decimal("9.90"), counts[c]),))
                                       for c in listed])
                 pulled = app.listings.pull(store_id)
                 assert pulled.unmapped == 0 and not pulled.errors, pulled
@@ -174,6 +176,7 @@ def follow_wall_clock(clocks: list[Any]) -> None:
 
 
 def settle_initial(app: App, console: Console) -> float:
+    """Stores already show the counted stock (as a seller's would when first connected): nothing to send."""
     started = time.perf_counter()
     while app.pusher.push_dirty().listings:
         pass

@@ -95,7 +95,9 @@ class StockPusher:
         report = PushReport(skus=len(marks))
         due: dict[int, list[Due]] = defaultdict(list)
         for listing_id, (row, qty) in self.desired({s for s, _ in marks} | retry_skus).items():
-            if row["pushed_quantity"] == qty and row["push_state"] == "ok":
+            # Already showing it: pushed by us, or (never pushed) read so from the platform just now.
+            if (row["push_state"] == "ok" and row["pushed_quantity"] == qty) or \
+                    (row["push_state"] == "none" and row["platform_quantity"] == qty):
                 report.unchanged += 1
                 continue
             due[row["store_id"]].append(Due(listing_id, StockUpdate(row["item_id"], row["variant_id"],
