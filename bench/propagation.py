@@ -1,11 +1,11 @@
 """How fast a sale on one store reaches every other store, and whether a flash sale oversells.
 
-    .venv/bin/python bench/propagation.py [--stores 100] [--skus 5000] [--per-store 1000] [--orders 300]
+    .venv/bin/python bench/propagation.py [--stores 100] [--skus 5000] [--per-store 1000] [--orders 300] [--rate 5]
                                           [--database-url postgresql+psycopg://…]
 
 Five marketplaces' emulators run in process with no artificial latency and never throttle; Crossdock's own
 connectors keep each platform's documented rate limits in real time. 100 stores (20 per platform) list a share
-of 5,000 master SKUs. Buyers place orders one after another; each order is ingested at once (as a webhook
+of 5,000 master SKUs. Buyers place orders at --rate a second (Poisson); each order is ingested at once (as a webhook
 makes Crossdock do), reserves stock in the import transaction, and the stock push loop sends the new quantity
 to every store listing that SKU. Printed:
 
@@ -14,8 +14,8 @@ to every store listing that SKU. Printed:
   measured in the same run, so the ratio says what queueing and coalescing add;
 - flash sale: one SKU with 40 units on every store, buyers arriving on random stores at --buyers a second,
   every sale ingested at once (so every unit sold over 40 is sold in Crossdock's propagation window): units
-  oversold when every store shows all free stock, when a small safety stock absorbs the window, and when the
-  stock is split by fixed quotas (which cannot oversell). Aim: 0 with a safety stock.
+  oversold when every store shows all free stock, and when a small safety stock absorbs the window.
+  Aim: 0 with a safety stock.
 
 Not part of `make test`.
 """
@@ -197,8 +197,9 @@ def buy(shop: Shop, sku: str, lock: threading.Lock) -> str | None:
 
 
 def stream(app: App, shops: list[Shop], sku_ids: dict[str, int], locks: list[threading.Lock], orders: int,
-           timed: TimedPusher, console: Console) -> list[float]:
-    """Orders on random stores for random SKUs; the latency of each from its commit to its round's end."""
+           rate: float, timed: TimedPusher, console: Console) -> list[float]:
+    """Orders on random stores for random SKUs, `rate` a second (Poisson); the latency of each from its commit
+    to the end of the push round that carried its SKU."""
     rng = random.Random(11)
     ingested: list[tuple[float, int]] = []
     with Progress(console=console) as progress:
@@ -212,7 +213,7 @@ def stream(app: App, shops: list[Shop], sku_ids: dict[str, int], locks: list[thr
             run = app.sync.pull_orders(shop.store_id, [order_id], trigger="bench")
             assert run.state == "succeeded", run.error
             ingested.append((time.perf_counter(), sku_ids[sku]))
-            time.sleep(rng.uniform(0.0, 0.02))
+            time.sleep(rng.expovariate(rate))
             progress.advance(task)
     deadline = time.perf_counter() + 30
     while time.perf_counter() < deadline and (not timed.rounds or timed.rounds[-1].ended < ingested[-1][0]):
@@ -264,13 +265,6 @@ def restock_flash(app: App) -> None:
         pass
 
 
-def partition(app: App, shops: list[Shop]) -> None:
-    """Each store gets a fixed quota of the flash SKU's warehouse: together never more than there is."""
-    quota = max(1, FLASH_UNITS // len(shops))
-    for shop in shops:
-        app.inventory.set_share(shop.store_id, "CN-SZ", quota=quota)
-
-
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -284,6 +278,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=5000)
     parser.add_argument("--per-store", type=int, default=1000, help="SKUs each store lists")
     parser.add_argument("--orders", type=int, default=300, help="orders in the stream")
+    parser.add_argument("--rate", type=float, default=5.0, help="orders a second in the stream, all stores together")
     parser.add_argument("--buyers", type=float, default=20.0, help="flash-sale buyers a second, all stores together")
     parser.add_argument("--safety", type=int, default=5, help="safety stock of the flash SKU in its second run")
     parser.add_argument("--database-url", default="")
@@ -295,20 +290,16 @@ def main() -> None:
         timed = TimedPusher(app)
         loop = StockPushLoop(app, retry_seconds=1.0)
         loop.start()
-        latencies = stream(app, shops, sku_ids, locks, args.orders, timed, console)
+        latencies = stream(app, shops, sku_ids, locks, args.orders, args.rate, timed, console)
         rounds = list(timed.rounds)
         baseline_sku = sku_ids[shops[0].skus[0]]
         baseline = bare_round(app, baseline_sku, loop)
 
         sales = []
         for label, prepare in (("every store shows all free stock", None),
-                               (f"safety stock {args.safety} units", "safety"),
-                               ("fixed quota per store", "quota")):
+                               (f"safety stock {args.safety} units", "safety")):
             if prepare == "safety":
                 app.inventory.set_safety_stock("FLASH-1", args.safety)
-            if prepare == "quota":
-                app.inventory.set_safety_stock("FLASH-1", 0)
-                partition(app, shops)
             restock_flash(app)
             loop = StockPushLoop(app, retry_seconds=1.0)
             loop.start()
@@ -320,7 +311,8 @@ def main() -> None:
             per_platform[s.harness.platform] += 1
         app.close()
 
-    table = Table(title=f"Propagation: {len(shops)} stores ({', '.join(f'{k} {v}' for k, v in per_platform.items())}),"
+    mix = ", ".join(f"{k} {v}" for k, v in per_platform.items())
+    table = Table(title=f"Propagation at {args.rate:g} orders a second: {len(shops)} stores ({mix}),"
                         f" {args.skus:,} SKUs, {args.per_store:,} listed per store")
     for col in ("orders", "p50 s", "p95 s", "p99 s", "max s", "push rounds", "baseline round s", "p50 / baseline"):
         table.add_column(col, justify="right")
