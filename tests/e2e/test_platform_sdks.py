@@ -10,6 +10,7 @@ import time
 import types
 from collections.abc import Iterator
 from datetime import timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,49 @@ def test_amazon_sp_api_library_pulls_every_order(amazon: tuple[AmazonEmulator, s
     assert items and all("SellerSKU" in i for i in items)
     restricted = client.get_order(ids[0], RestrictedResources=["buyerInfo", "shippingAddress"]).payload
     assert restricted.get("ShippingAddress", {}).get("Name")
+
+
+def test_amazon_sp_api_library_searches_and_patches_listings(amazon: tuple[AmazonEmulator, str, str]) -> None:
+    from sp_api.api import ListingsItems
+    from sp_api.auth import AccessTokenClient, access_token_client
+
+    from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+
+    emu, store, base = amazon
+    seller_id = store.partition(":")[0]
+    emu.set_catalogue(store, [ProductSpec(f"Mug {i}", (VariantSpec(f"MUG-{i:02d}", "", Decimal("8.50"), 4),))
+                              for i in range(25)])
+
+    class EmulatedLwa(AccessTokenClient):   # the library fixes the LWA host as class attributes
+        scheme = "http://"
+        host = base.removeprefix("http://")
+
+    access_token_client.cache.clear()
+    creds = {"lwa_app_id": emu.client_id, "lwa_client_secret": emu.client_secret}
+    granted = EmulatedLwa(credentials=types.SimpleNamespace(refresh_token=None, **creds)) \
+        .authorize_auth_code(emu.authorize(store))
+    marketplace = types.SimpleNamespace(endpoint=base, marketplace_id="A1PA6795UKMFR9", region="eu-west-1")
+    client = ListingsItems(marketplace=marketplace, refresh_token=granted["refresh_token"], credentials=creds,
+                           auth_token_client_class=EmulatedLwa)
+
+    skus: list[str] = []
+    token = None
+    for _ in range(5):
+        page = client.search_listings_items(seller_id, includedData=["summaries", "fulfillmentAvailability"],
+                                            pageSize=20, **({"pageToken": token} if token else {}))
+        skus += [item["sku"] for item in page.payload["items"]]
+        token = page.next_token
+        if not token:
+            break
+    assert sorted(skus) == sorted(row["seller_sku"] for row in emu.listings(store))
+
+    patched = client.patch_listings_item(seller_id, "MUG-07", body={
+        "productType": "PRODUCT",
+        "patches": [{"op": "replace", "path": "/attributes/fulfillment_availability",
+                     "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 11}]}]})
+    assert patched.payload["status"] == "ACCEPTED"
+    shown = client.get_listings_item(seller_id, "MUG-07", includedData=["fulfillmentAvailability"]).payload
+    assert shown["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "DEFAULT", "quantity": 11}]
 
 
 # --- Lazada: the official lazop SDK ------------------------------------------------------------------

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.amazon import AmazonEmulator
 from crossdock.emulators.amazon.world import INDEX_LAG, iso, parse_iso
 from tests.contract.harness import Harness
@@ -26,6 +28,7 @@ class AmazonHarness(Harness):
     detail_batch = 1         # getOrderItems: one order per call
     pushes = True
     pushes_signed = False    # ORDER_CHANGE comes through SQS unsigned: a push is only a hint to re-read
+    listing_page = 20        # searchListingsItems pageSize maximum (one SKU per listing)
     CLIENT_ID = "amzn1.application-oa2-client.5d8e0c1a9f2b4c6d8e0f1a2b3c4d5e6f"
     CLIENT_SECRET = "amzn1.oa2-cs.v1.test0123456789abcdef0123456789abcdef0123456789abcdef"
     APPLICATION_ID = "amzn1.sp.solution.0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
@@ -125,6 +128,24 @@ class AmazonHarness(Harness):
         # with buyer and address inline), getOrders pages of 100 (one even when empty), one getOrderItems
         # per order (an order's items fit one page).
         return 1 + 1 + max(1, math.ceil(orders / self.page_size)) + orders
+
+    # --- listings and stock ------------------------------------------------------------------------
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        self.emu.set_catalogue(external_id, products)
+
+    def listings_truth(self, external_id: str) -> list[dict[str, Any]]:
+        return self.emu.listings(external_id)
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        return self.emu.place_order(external_id, seller_sku, quantity)
+
+    def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
+        # One patchListingsItem per SKU (a listing is one SKU, variants included), and one searchListingsItems per
+        # 20 SKUs checking that Amazon lists them and ships none itself. The sink starts with the stored access
+        # token, still valid here: no LWA call.
+        updates = sum(updates_per_product)
+        return updates + math.ceil(updates / 20)
 
 
 HARNESS = AmazonHarness

@@ -6,7 +6,14 @@ from pydantic import BaseModel, SecretStr
 
 from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
-from crossdock.connectors.amazon.adapter import AmazonAuthorizer, AmazonDirectory, AmazonOrders, split_store_id
+from crossdock.connectors.amazon.adapter import (
+    AmazonAuthorizer,
+    AmazonDirectory,
+    AmazonListings,
+    AmazonOrders,
+    AmazonStock,
+    split_store_id,
+)
 from crossdock.connectors.amazon.client import USAGE_PLANS, AmazonClient
 from crossdock.connectors.amazon.webhooks import AmazonPushes
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
@@ -44,6 +51,19 @@ def _orders(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) ->
     return AmazonOrders(client, marketplace_id, ctx.clock)
 
 
+def _listings(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonListings:
+    seller_id, marketplace_id = split_store_id(link.external_id)
+    # No fresh token first (unlike a pull): a valid stored token serves, and an expired one is renewed anyway.
+    return AmazonListings(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), seller_id,
+                          marketplace_id)
+
+
+def _stock(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonStock:
+    seller_id, marketplace_id = split_store_id(link.external_id)
+    return AmazonStock(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), seller_id,
+                       marketplace_id)
+
+
 def _authorizer(settings: AmazonSettings, ctx: ConnectorContext) -> AmazonAuthorizer:
     return AmazonAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -59,11 +79,13 @@ def _pushes(settings: AmazonSettings) -> AmazonPushes:
 CONNECTOR = ConnectorSpec(
     code="amazon",
     name="Amazon",
-    capabilities=frozenset({Capability.ORDERS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
     settings=AmazonSettings,
     orders=_orders,
     authorizer=_authorizer,
     tokens_per="account",
     directory=_directory,
     pushes=_pushes,
+    listings=_listings,
+    stock=_stock,
 )

@@ -1,18 +1,38 @@
-"""Amazon behind our ports: orders of one marketplace page by page, items per order, consent, the seller's stores."""
+"""Amazon behind our ports: orders of one marketplace page by page, items per order, consent, the seller's stores,
+listings read by SKU and seller-fulfilled quantities pushed per SKU."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload, Fatal, Retryable
 from crossdock.connectors.amazon.client import AmazonClient
-from crossdock.connectors.amazon.mapping import merge, order_from_payload
+from crossdock.connectors.amazon.mapping import (
+    MFN_CHANNEL,
+    fulfilled_by_amazon,
+    listing_created,
+    listing_from_item,
+    listing_product_type,
+    merge,
+    order_from_payload,
+    submission_error,
+)
 from crossdock.domain.orders.model import OrderSnapshot
 from crossdock.payloads import fingerprint
 from crossdock.ports.clock import Clock
-from crossdock.ports.marketplace import BadRecord, OrderRef, RemoteStore, TimeField, TokenSet
+from crossdock.ports.marketplace import (
+    BadRecord,
+    Listing,
+    OrderRef,
+    RemoteStore,
+    StockResult,
+    StockUpdate,
+    TimeField,
+    TokenSet,
+)
 
 PAGE_SIZE = 100          # getOrders MaxResultsPerPage upper limit
 DETAIL_BATCH = 1         # getOrderItems (and getOrder) take one order per call
@@ -161,3 +181,179 @@ class AmazonDirectory:
                          "hasSuspendedListings": suspended},
             ))
         return stores
+
+
+# searchListingsItems: pageSize "maximum: 20"; identifiers "maxItems: 20"; "The maximum number of items (SKUs)
+# that can be returned and paged through is 1000."
+LISTINGS_PAGE = 20
+IDENTIFIERS_PER_SEARCH = 20
+PAGED_LIMIT = 1000
+LISTING_DATA = ("summaries", "offers", "fulfillmentAvailability")
+# What a push needs to know of a SKU before patching it: that Amazon lists it, its product type, its channel.
+CHECK_DATA = ("summaries", "fulfillmentAvailability")
+# Patch answers that concern the one SKU (its text or its encoding), not the call: a refusal of that listing.
+_LISTING_ERRORS = frozenset({"NotFound", "NOT_FOUND", "InvalidInput", "BAD_REQUEST"})
+
+
+@dataclass
+class _Window:
+    """What one paged query read: whether Amazon holds more than it let us page through, and the newest
+    createdDate seen (where the next query starts)."""
+
+    more: bool
+    newest: datetime | None
+
+
+class AmazonListings:
+    """Every listing of one marketplace, by SKU, in createdDate order.
+
+    Amazon pages one query through 1000 SKUs at most; a bigger catalogue is read in windows, each starting at
+    the newest createdDate of the one before ("createdAfter" includes it; SKUs already read are skipped)."""
+
+    def __init__(self, client: AmazonClient, seller_id: str, marketplace_id: str) -> None:
+        self._client = client
+        self._seller_id = seller_id
+        self._marketplace_id = marketplace_id
+
+    def list_listings(self) -> Iterator[list[Listing | BadRecord]]:
+        seen: set[str] = set()
+        start: datetime | None = None
+        while True:
+            window = yield from self._window(start, seen)
+            if not window.more:
+                return
+            if window.newest is None or (start is not None and window.newest <= start):
+                raise Fatal(f"more than {PAGED_LIMIT} listings share one createdDate in {self._marketplace_id}: "
+                            "searchListingsItems cannot page past them")
+            start = window.newest
+
+    def _window(self, start: datetime | None, seen: set[str]) -> Generator[list[Listing | BadRecord], None, _Window]:
+        token, served, total, newest = "", 0, 0, None
+        while True:
+            answer = self._client.search_listings_items(
+                self._seller_id, self._marketplace_id, included=LISTING_DATA, page_size=LISTINGS_PAGE,
+                page_token=token, created_after=start)
+            items = answer.get("items")
+            if not isinstance(items, list):
+                raise Retryable("searchListingsItems answered without an items list")
+            served += len(items)
+            total = _count(answer.get("numberOfResults"), served)
+            page: list[Listing | BadRecord] = []
+            for item in items:
+                newest = _later(newest, self._created(item))
+                sku = item.get("sku") if isinstance(item, dict) else None
+                if isinstance(sku, str) and sku in seen:
+                    continue   # read in the window before: createdAfter includes its boundary
+                if isinstance(sku, str):
+                    seen.add(sku)
+                page.append(self._map(item))
+            if page:
+                yield page
+            token = _next_token(answer)
+            if not token:
+                return _Window(more=total > served, newest=newest)
+
+    def _created(self, item: Any) -> datetime | None:
+        try:
+            return listing_created(item, self._marketplace_id)
+        except BadPayload:
+            return None    # the item itself is quarantined by _map
+
+    def _map(self, item: Any) -> Listing | BadRecord:
+        sku = item.get("sku") if isinstance(item, dict) else None
+        name = sku if isinstance(sku, str) and sku else _UNIDENTIFIED + fingerprint(item)[:16]
+        try:
+            return listing_from_item(item, self._marketplace_id)
+        except BadPayload as exc:
+            return BadRecord(name, exc.reason, item)
+
+
+class AmazonStock:
+    """Seller-fulfilled quantities, one patchListingsItem per SKU.
+
+    Before patching, one search per 20 SKUs checks what Amazon lists: a SKU it does not know is refused here
+    (a patch would be ACCEPTED and leave a stray incomplete listing), and so is an FBA listing (Amazon counts
+    its stock; a DEFAULT quantity would switch it to seller fulfilment)."""
+
+    stock_batch = IDENTIFIERS_PER_SEARCH
+
+    def __init__(self, client: AmazonClient, seller_id: str, marketplace_id: str) -> None:
+        self._client = client
+        self._seller_id = seller_id
+        self._marketplace_id = marketplace_id
+
+    def push_stock(self, updates: Sequence[StockUpdate]) -> list[StockResult]:
+        results: list[StockResult] = []
+        for start in range(0, len(updates), self.stock_batch):
+            chunk = updates[start:start + self.stock_batch]
+            live = self._live([_sku(u) for u in chunk])
+            results.extend(self._push(update, live.get(_sku(update))) for update in chunk)
+        return results
+
+    def _live(self, skus: list[str]) -> dict[str, Any]:
+        """The listings Amazon shows for these SKUs, by SKU (one search; a SKU holding a comma, which the
+        identifiers list cannot carry, is read on its own)."""
+        plain = list(dict.fromkeys(s for s in skus if s and "," not in s))
+        found: dict[str, Any] = {}
+        if plain:
+            answer = self._client.search_listings_items(
+                self._seller_id, self._marketplace_id, included=CHECK_DATA, page_size=IDENTIFIERS_PER_SEARCH,
+                identifiers=plain, identifiers_type="SKU")
+            items = answer.get("items")
+            if not isinstance(items, list):
+                raise Retryable("searchListingsItems answered without an items list")
+            found = {item["sku"]: item for item in items if isinstance(item, dict) and isinstance(item.get("sku"), str)}
+        for sku in dict.fromkeys(s for s in skus if "," in s):
+            found[sku] = self._one(sku)
+        return {sku: item for sku, item in found.items() if item is not None}
+
+    def _one(self, sku: str) -> Any:
+        try:
+            return self._client.get_listings_item(self._seller_id, sku, self._marketplace_id, CHECK_DATA)
+        except Fatal as exc:
+            if exc.code in _LISTING_ERRORS:
+                return None
+            raise
+
+    def _push(self, update: StockUpdate, item: Any) -> StockResult:
+        sku = _sku(update)
+        if item is None:
+            return StockResult(update, False, f"Amazon lists no SKU {sku!r} in marketplace {self._marketplace_id}")
+        if fulfilled_by_amazon(item):
+            return StockResult(update, False, "fulfilled by Amazon (FBA): Amazon counts this stock, and a "
+                                              "seller-fulfilled quantity would switch the listing to MFN")
+        if update.quantity < 0:
+            return StockResult(update, False, f"quantity {update.quantity} is negative")
+        patch = {"op": "replace", "path": "/attributes/fulfillment_availability",
+                 "value": [{"fulfillment_channel_code": MFN_CHANNEL, "quantity": update.quantity}]}
+        try:
+            answer = self._client.patch_listings_item(self._seller_id, sku, self._marketplace_id,
+                                                      listing_product_type(item, self._marketplace_id), [patch])
+            refusal = submission_error(answer)
+        except Fatal as exc:
+            if exc.code not in _LISTING_ERRORS:
+                raise
+            return StockResult(update, False, str(exc))
+        except BadPayload as exc:
+            # Amazon answered something we cannot read: whether it took the quantity is unknown, so send it again.
+            return StockResult(update, False, exc.reason, retryable=True)
+        return StockResult(update, refusal is None, refusal or "")
+
+
+def _sku(update: StockUpdate) -> str:
+    # Our Listing's item_id is the SKU (Amazon's listing identity); seller_sku is the same text.
+    return update.item_id or update.seller_sku
+
+
+def _count(value: Any, fallback: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None or (b is not None and b > a) else a
+
+
+def _next_token(answer: dict[str, Any]) -> str:
+    pagination = answer.get("pagination")
+    token = pagination.get("nextToken") if isinstance(pagination, dict) else None
+    return token if isinstance(token, str) else ""

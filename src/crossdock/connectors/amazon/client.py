@@ -7,9 +7,10 @@ amzn/selling-partner-api-models). Calls carry the LWA access token, or an RDT fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
@@ -28,7 +29,11 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getOrderItems": (0.5, 30),
     "createRestrictedDataToken": (1.0, 10),
     "getMarketplaceParticipations": (0.016, 15),
+    "searchListingsItems": (5.0, 5),
+    "getListingsItem": (5.0, 10),
+    "patchListingsItem": (5.0, 5),
 }
+LISTINGS_PATH = "/listings/2021-08-01/items"
 # PII the order sync needs, and the restricted resources one RDT covers for it (Tokens API use case guide).
 ORDER_DATA_ELEMENTS = ["buyerInfo", "shippingAddress"]
 RESTRICTED_RESOURCES = [
@@ -50,6 +55,11 @@ USER_AGENT = "Crossdock/0.1 (Language=Python)"
 def amz_time(moment: datetime) -> str:
     """ISO 8601 as the Orders API takes it: UTC, whole seconds (rounded down), Z."""
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _item_path(seller_id: str, sku: str) -> str:
+    # SKUs may hold "/", "#" or spaces: every character outside the unreserved set is percent-encoded.
+    return f"{LISTINGS_PATH}/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
 
 
 def _errors(body: Any) -> tuple[str, str, str]:
@@ -283,6 +293,36 @@ class AmazonClient:
         params: dict[str, str | int] = {"NextToken": next_token} if next_token else {}
         return self._payload("getOrderItems", self._call("getOrderItems", "GET",
                                                          f"/orders/v0/orders/{order_id}/orderItems", params=params))
+
+    def search_listings_items(self, seller_id: str, marketplace_id: str, *, included: Sequence[str],
+                              page_size: int = 20, page_token: str = "", created_after: datetime | None = None,
+                              identifiers: Sequence[str] = (), identifiers_type: str = "SKU",
+                              sort_by: str = "createdDate", sort_order: str = "ASC") -> dict[str, Any]:
+        """Listings Items searchListingsItems: GET /listings/2021-08-01/items/{sellerId} (ItemSearchResults)."""
+        params: dict[str, str | int] = {"marketplaceIds": marketplace_id, "includedData": ",".join(included),
+                                        "pageSize": page_size, "sortBy": sort_by, "sortOrder": sort_order}
+        if page_token:
+            params["pageToken"] = page_token
+        if created_after is not None:
+            params["createdAfter"] = amz_time(created_after)
+        if identifiers:
+            params["identifiers"], params["identifiersType"] = ",".join(identifiers), identifiers_type
+        return self._call("searchListingsItems", "GET", f"{LISTINGS_PATH}/{quote(seller_id, safe='')}",
+                          params=params)
+
+    def get_listings_item(self, seller_id: str, sku: str, marketplace_id: str,
+                          included: Sequence[str]) -> dict[str, Any]:
+        """Listings Items getListingsItem: GET /listings/2021-08-01/items/{sellerId}/{sku} (Item; 404 unknown)."""
+        return self._call("getListingsItem", "GET", _item_path(seller_id, sku),
+                          params={"marketplaceIds": marketplace_id, "includedData": ",".join(included)})
+
+    def patch_listings_item(self, seller_id: str, sku: str, marketplace_id: str, product_type: str,
+                            patches: list[dict[str, Any]]) -> dict[str, Any]:
+        """Listings Items patchListingsItem: PATCH /listings/2021-08-01/items/{sellerId}/{sku}
+        (ListingsItemSubmissionResponse: ACCEPTED, or INVALID with its issues)."""
+        return self._call("patchListingsItem", "PATCH", _item_path(seller_id, sku),
+                          params={"marketplaceIds": marketplace_id, "includedData": "issues"},
+                          body={"productType": product_type, "patches": patches})
 
     @staticmethod
     def _payload(operation: str, body: dict[str, Any]) -> dict[str, Any]:

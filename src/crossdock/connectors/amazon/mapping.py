@@ -1,7 +1,8 @@
-"""Pure mapping from Orders v0 payloads (an Order plus its OrderItems) to domain snapshots; raises BadPayload.
+"""Pure mapping from SP-API payloads to domain DTOs; raises BadPayload.
 
-The connector keeps one document per order: the `Order` object getOrders/getOrder returned (with the
-buyerInfo and shippingAddress an RDT unlocks), plus "OrderItems", every page of getOrderItems joined.
+Orders v0: the connector keeps one document per order: the `Order` object getOrders/getOrder returned (with
+the buyerInfo and shippingAddress an RDT unlocks), plus "OrderItems", every page of getOrderItems joined.
+Listings Items 2021-08-01: one `Item` per seller SKU -> Listing; a submission response -> its refusal, if any.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from crossdock.domain.money import Money, minor_units
 from crossdock.domain.orders.model import Address, Buyer, OrderLine, OrderSnapshot
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.payloads import fingerprint
+from crossdock.ports.marketplace import Listing
 
 # Order.OrderStatus enum (ordersV0.json) -> our machine.
 STATUS: dict[str, OrderStatus] = {
@@ -228,3 +230,134 @@ def order_from_payload(raw: Any) -> OrderSnapshot:
         )
     except DomainError as exc:  # a currency that is not ISO 4217, a quantity the domain refuses
         raise BadPayload(str(exc)) from exc
+
+
+# ---- Listings Items API (2021-08-01): one `Item` of one marketplace -> Listing ---------------------------------
+
+MFN_CHANNEL = "DEFAULT"    # FulfillmentAvailability.fulfillmentChannelCode of stock the seller ships itself
+# externally_assigned_product_identifier types that are barcodes (EAN-13, UPC-A, GTIN-14, ISBN, JAN).
+BARCODE_TYPES = frozenset({"ean", "upc", "gtin", "isbn", "jan"})
+
+
+def _entries(raw: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """An array of objects of the item; absent is empty."""
+    value = raw.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise BadPayload(f"{field} is not a list of objects")
+    return value
+
+
+def _of_marketplace(entries: list[dict[str, Any]], marketplace_id: str) -> list[dict[str, Any]]:
+    # Entries without a marketplaceId (fulfillmentAvailability has none) belong to the marketplace asked for.
+    return [e for e in entries if e.get("marketplaceId") in (None, marketplace_id)]
+
+
+def _summary(raw: dict[str, Any], marketplace_id: str) -> dict[str, Any]:
+    found = _of_marketplace(_entries(raw, "summaries"), marketplace_id)
+    return found[0] if found else {}
+
+
+def _statuses(summary: dict[str, Any]) -> list[str]:
+    value = summary.get("status", [])
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise BadPayload("summaries.status is not a list of statuses")
+    return value
+
+
+def _offer_price(raw: dict[str, Any], marketplace_id: str) -> Money | None:
+    """The consumer (B2C) offer's price in the marketplace; None when the listing has no offer yet."""
+    offers = _of_marketplace(_entries(raw, "offers"), marketplace_id)
+    offer = next((o for o in offers if o.get("offerType") == "B2C"), offers[0] if offers else None)
+    if offer is None:
+        return None
+    price = offer.get("price")
+    if not isinstance(price, dict):
+        raise BadPayload("offers.price is not a Money object")
+    code = price.get("currencyCode")
+    if not isinstance(code, str) or not code:
+        raise BadPayload("offers.price.currencyCode is missing")
+    try:
+        return Money(amount(price.get("amount"), "offers.price.amount", non_negative=True), code)
+    except DomainError as exc:
+        raise BadPayload(f"offers.price: {exc}") from exc
+
+
+def _quantity(entry: dict[str, Any]) -> int:
+    value = entry.get("quantity", 0)    # "quantity" is optional; an entry without one offers nothing
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadPayload(f"fulfillmentAvailability.quantity is {value!r}, expected a whole number >= 0")
+    return value
+
+
+def _availability(raw: dict[str, Any]) -> tuple[int, bool]:
+    """(sellable quantity, fulfilled by Amazon). Seller-fulfilled stock (DEFAULT) is ours to set; without it,
+    the quantities Amazon's networks (AMAZON_EU, AMAZON_NA ...) report are Amazon's, counted for information."""
+    entries = _entries(raw, "fulfillmentAvailability")
+    for entry in entries:
+        if entry.get("fulfillmentChannelCode") == MFN_CHANNEL:
+            return _quantity(entry), False
+    return sum(_quantity(entry) for entry in entries), bool(entries)
+
+
+def fulfilled_by_amazon(raw: Any) -> bool:
+    """An FBA listing: Amazon counts its stock, and a DEFAULT quantity would switch it to seller fulfilment."""
+    return isinstance(raw, dict) and _availability(raw)[1]
+
+
+def listing_product_type(raw: Any, marketplace_id: str) -> str:
+    """The listing's product type (patches must name it); "PRODUCT", Amazon's generic one, when not shown."""
+    summary = _summary(raw, marketplace_id) if isinstance(raw, dict) else {}
+    return text(summary, "productType") or "PRODUCT"
+
+
+def listing_created(raw: Any, marketplace_id: str) -> datetime | None:
+    """summaries.createdDate, the key the connector pages by; None when not shown."""
+    if not isinstance(raw, dict):
+        return None
+    return _time(_summary(raw, marketplace_id), "createdDate", required=False)
+
+
+def _barcode(raw: dict[str, Any]) -> str:
+    attributes = raw.get("attributes")
+    identifiers = attributes.get("externally_assigned_product_identifier") if isinstance(attributes, dict) else None
+    for entry in identifiers if isinstance(identifiers, list) else []:
+        if isinstance(entry, dict) and str(entry.get("type", "")).lower() in BARCODE_TYPES and entry.get("value"):
+            return str(entry["value"])
+    return ""
+
+
+def listing_from_item(raw: Any, marketplace_id: str) -> Listing:
+    """A listings `Item` (with summaries, offers, fulfillmentAvailability) -> Listing, identified by its SKU.
+
+    active: BUYABLE, or DISCOVERABLE at quantity 0 (live but sold out: Amazon drops BUYABLE until restocked,
+    and we must keep pushing stock to it)."""
+    if not isinstance(raw, dict):
+        raise BadPayload("listings item is not a JSON object")
+    sku = raw.get("sku")
+    if not isinstance(sku, str) or not sku:
+        raise BadPayload("sku is missing")
+    summary = _summary(raw, marketplace_id)
+    statuses = _statuses(summary)
+    quantity, _ = _availability(raw)
+    return Listing(
+        item_id=sku, variant_id="", seller_sku=sku, title=text(summary, "itemName"),
+        price=_offer_price(raw, marketplace_id), quantity=quantity,
+        active="BUYABLE" in statuses or ("DISCOVERABLE" in statuses and quantity == 0),
+        barcode=_barcode(raw), raw=raw,
+    )
+
+
+def submission_error(raw: Any) -> str | None:
+    """A ListingsItemSubmissionResponse's refusal in Amazon's words; None when ACCEPTED (or VALID)."""
+    if not isinstance(raw, dict):
+        raise BadPayload("submission response is not a JSON object")
+    status = raw.get("status")
+    if status in ("ACCEPTED", "VALID"):
+        return None
+    if status != "INVALID":
+        raise BadPayload(f"unknown submission status {status!r}")
+    issues = [i for i in _entries(raw, "issues") if i.get("severity", "ERROR") == "ERROR"]
+    words = [f"{text(i, 'code')}: {text(i, 'message')}".strip(": ") for i in issues]
+    return "; ".join(w for w in words if w) or "Amazon refused the submission (INVALID) without an issue"

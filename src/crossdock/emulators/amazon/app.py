@@ -1,21 +1,22 @@
-"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens and Orders v0 as documented, plus /_emulator.
+"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens, Orders v0 and Listings Items as documented,
+plus /_emulator.
 
 Paths, parameters, error bodies and usage plans follow the SP-API models (ordersV0.json, sellers.json,
-tokens_2021-03-01.json); where the models are silent the choice is a named constant marked "assumption".
+tokens_2021-03-01.json, listingsItems_2021-08-01.json); where the models are silent the choice is a named
+constant marked "assumption".
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import json
 import re
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -23,9 +24,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
+from crossdock.emulators.amazon.listings_api import ListingsApi
+from crossdock.emulators.amazon.wire import DENIED, ApiError, Context, decode_token, encode_token, invalid
 from crossdock.emulators.amazon.world import (
     ALL_ELEMENTS,
     BUYER_INFO,
@@ -61,7 +65,6 @@ DATA_ELEMENTS = frozenset({BUYER_INFO, SHIPPING_ADDRESS, "buyerTaxInformation"})
 GRANTLESS_SCOPES = frozenset({"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"})
 
 # Error messages seen in the docs and in SP-API answers; wording not given there is an assumption.
-DENIED = "Access to requested resource is denied."
 EXPIRED = "The access token you provided has expired."   # assumption: wording of the expiry detail
 INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid."
 QUOTA_EXCEEDED = "You exceeded your quota for the requested resource."
@@ -71,24 +74,12 @@ RATE_LIMIT_HEADER_STATUSES = frozenset({200, 400, 403, 404})
 CONSENT_SESSION_TTL = timedelta(minutes=30)
 
 
-class ApiError(Exception):
-    """An SP-API error: {"errors": [{"code", "message", "details"}]}."""
-
-    def __init__(self, status: int, code: str, message: str, details: str = "") -> None:
-        super().__init__(f"{status} {code}: {message} {details}".strip())
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
 class LwaError(Exception):
     """A Login with Amazon error: {"error", "error_description"} (OAuth 2.0)."""
 
     def __init__(self, status: int, error: str, description: str) -> None:
         super().__init__(f"{status} {error}: {description}")
         self.status, self.error, self.description = status, error, description
-
-
-def _invalid(message: str, details: str = "") -> ApiError:
-    return ApiError(400, "InvalidInput", message, details)
 
 
 @dataclass(frozen=True)
@@ -105,45 +96,8 @@ class CallRecord:
     error: str = ""
 
 
-@dataclass
-class _Context:
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]
-    body: bytes
-    now: datetime
-    operation: str = ""
-    seller_id: str | None = None
-    elements: frozenset[str] = frozenset()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def param(self, name: str) -> str | None:
-        values = [v for k, v in self.query if k == name]
-        return values[-1] if values else None
-
-    def listed(self, name: str) -> list[str]:
-        """An array parameter: comma-separated (as the SDKs send it) and/or repeated."""
-        return [part.strip() for k, v in self.query if k == name for part in v.split(",") if part.strip()]
-
-
 def _request_id() -> str:
     return str(uuid.uuid4())
-
-
-def _encode_token(state: dict[str, Any]) -> str:
-    # Standard base64, so a client that forgets to URL-encode NextToken ("+", "/", "=") breaks as it would on Amazon.
-    return base64.b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
-
-
-def _decode_token(token: str) -> dict[str, Any]:
-    try:
-        state = json.loads(base64.b64decode(token.encode(), validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise _invalid("Invalid NextToken.") from None
-    if not isinstance(state, dict):
-        raise _invalid("Invalid NextToken.")
-    return state
 
 
 def _path_matches(pattern: str, path: str) -> bool:
@@ -162,22 +116,22 @@ class AmazonApi:
 
     # ---- plumbing -------------------------------------------------------------------------------
 
-    def _context(self, request: Request, body: bytes, operation: str) -> _Context:
-        return _Context(method=request.method, path=request.url.path, query=request.query_params.multi_items(),
+    def _context(self, request: Request, body: bytes, operation: str) -> Context:
+        return Context(method=request.method, path=request.url.path, query=request.query_params.multi_items(),
                         headers={k.lower(): v for k, v in request.headers.items()}, body=body, now=self.emu.now(),
                         operation=operation)
 
-    def _record(self, ctx: _Context, status: int, error: str) -> None:
+    def _record(self, ctx: Context, status: int, error: str) -> None:
         query = {k: v for k, v in ctx.query}
         self.emu.record(CallRecord(ctx.method, ctx.path, query, status, ctx.seller_id, ctx.now, ctx.operation, error))
 
-    def _headers(self, ctx: _Context, status: int) -> dict[str, str]:
+    def _headers(self, ctx: Context, status: int) -> dict[str, str]:
         headers = {"x-amzn-RequestId": _request_id()}
         if ctx.operation in self.emu.limiter.plans and status in RATE_LIMIT_HEADER_STATUSES:
             headers["x-amzn-RateLimit-Limit"] = f"{self.emu.limiter.rate(ctx.operation):g}"
         return headers
 
-    async def _serve(self, request: Request, operation: str, handler: Callable[[_Context], Any]) -> Response:
+    async def _serve(self, request: Request, operation: str, handler: Callable[[Context], Any]) -> Response:
         body = await request.body()
         with self.emu.lock:
             ctx = self._context(request, body, operation)
@@ -203,7 +157,7 @@ class AmazonApi:
             return ApiError(status, "InternalFailure", "We encountered an internal error. Please try again.")
         return ApiError(status, "InvalidInput", "Invalid Input")
 
-    def _authenticate(self, ctx: _Context, *, restricted: bool = False, rdt_only: bool = False,
+    def _authenticate(self, ctx: Context, *, restricted: bool = False, rdt_only: bool = False,
                       rate_limited: bool = True) -> str:
         """Check x-amz-access-token (an LWA access token, or an RDT for a restricted operation); charge the
         seller's bucket for the operation. Returns the seller id."""
@@ -261,7 +215,7 @@ class AmazonApi:
             self._record(ctx, 200, "")
         return JSONResponse(content, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    def _lwa_grant(self, ctx: _Context) -> dict[str, Any]:
+    def _lwa_grant(self, ctx: Context) -> dict[str, Any]:
         if not ctx.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise LwaError(400, "invalid_request", "The request has an invalid parameter : Content-Type")
         form = form_fields(ctx.body)
@@ -302,7 +256,7 @@ class AmazonApi:
 
     # ---- Sellers ----------------------------------------------------------------------------------
 
-    def marketplace_participations(self, ctx: _Context) -> dict[str, Any]:
+    def marketplace_participations(self, ctx: Context) -> dict[str, Any]:
         """getMarketplaceParticipations: GET /sellers/v1/marketplaceParticipations."""
         seller = self.emu.world.seller(self._authenticate(ctx))
         payload = []
@@ -320,7 +274,7 @@ class AmazonApi:
 
     # ---- Tokens -----------------------------------------------------------------------------------
 
-    def create_restricted_data_token(self, ctx: _Context) -> dict[str, Any]:
+    def create_restricted_data_token(self, ctx: Context) -> dict[str, Any]:
         """createRestrictedDataToken: POST /tokens/2021-03-01/restrictedDataToken."""
         seller_id = self._authenticate(ctx)
         try:
@@ -363,94 +317,94 @@ class AmazonApi:
 
     # ---- Orders v0 --------------------------------------------------------------------------------
 
-    def _marketplaces(self, ctx: _Context, seller_id: str, given: list[str]) -> list[str]:
+    def _marketplaces(self, ctx: Context, seller_id: str, given: list[str]) -> list[str]:
         if not given:
-            raise _invalid("Missing required parameter: MarketplaceIds")
+            raise invalid("Missing required parameter: MarketplaceIds")
         if len(given) > MAX_LIST_ITEMS:
-            raise _invalid(f"MarketplaceIds cannot contain more than {MAX_LIST_ITEMS} values.")
+            raise invalid(f"MarketplaceIds cannot contain more than {MAX_LIST_ITEMS} values.")
         seller = self.emu.world.seller(seller_id)
         for mp in given:
             if mp not in seller.participations:
                 # Assumption: a marketplace the seller does not sell in is answered like a malformed one.
-                raise _invalid("Invalid Input", f"Invalid MarketplaceId: {mp}")
+                raise invalid("Invalid Input", f"Invalid MarketplaceId: {mp}")
         return list(dict.fromkeys(given))
 
-    def _date(self, ctx: _Context, name: str) -> datetime | None:
+    def _date(self, ctx: Context, name: str) -> datetime | None:
         text = ctx.param(name)
         if text is None or text == "":
             return None
         moment = parse_iso(text)
         if moment is None:
-            raise _invalid(f"Invalid {name}: {text}. The date must be in ISO 8601 format.")
+            raise invalid(f"Invalid {name}: {text}. The date must be in ISO 8601 format.")
         return moment
 
-    def _list_query(self, ctx: _Context, mps: list[str]) -> dict[str, Any]:
+    def _list_query(self, ctx: Context, mps: list[str]) -> dict[str, Any]:
         """Validate getOrders' filters as documented and turn them into the state a NextToken carries."""
         created_after, created_before = self._date(ctx, "CreatedAfter"), self._date(ctx, "CreatedBefore")
         updated_after, updated_before = self._date(ctx, "LastUpdatedAfter"), self._date(ctx, "LastUpdatedBefore")
         seller_order_id = ctx.param("SellerOrderId") or ""
         order_ids = ctx.listed("AmazonOrderIds")
         if len(order_ids) > MAX_LIST_ITEMS:
-            raise _invalid(f"AmazonOrderIds cannot contain more than {MAX_LIST_ITEMS} values.")
+            raise invalid(f"AmazonOrderIds cannot contain more than {MAX_LIST_ITEMS} values.")
         if (created_after is None) == (updated_after is None):
-            raise _invalid("Exactly one of CreatedAfter and LastUpdatedAfter must be specified.")
+            raise invalid("Exactly one of CreatedAfter and LastUpdatedAfter must be specified.")
         if created_after is not None and (updated_before is not None or updated_after is not None):
-            raise _invalid("LastUpdatedAfter and LastUpdatedBefore cannot be specified when CreatedAfter is.")
+            raise invalid("LastUpdatedAfter and LastUpdatedBefore cannot be specified when CreatedAfter is.")
         if updated_after is not None and created_before is not None:
-            raise _invalid("CreatedBefore cannot be specified when LastUpdatedAfter is.")
+            raise invalid("CreatedBefore cannot be specified when LastUpdatedAfter is.")
         latest = ctx.now - BEFORE_MIN_AGE
         field_name = "Created" if created_after is not None else "LastUpdated"
         after = created_after if created_after is not None else updated_after
         before = created_before if created_after is not None else updated_before
         assert after is not None
         if before is not None and before > latest:
-            raise _invalid(f"{field_name}Before must be at least 2 minutes before the current time.")
+            raise invalid(f"{field_name}Before must be at least 2 minutes before the current time.")
         # Omitted, the upper bound is the latest allowed one (as MWS documented it; assumption for SP-API).
         effective = before if before is not None else latest
         if effective < after:
-            raise _invalid(f"{field_name}Before must be equal to or after {field_name}After "
+            raise invalid(f"{field_name}Before must be equal to or after {field_name}After "
                            "and at least 2 minutes before the current time.")
         statuses = ctx.listed("OrderStatuses")
         if any(s not in ORDER_STATUSES for s in statuses):
-            raise _invalid("Invalid Input", f"Invalid OrderStatuses: {','.join(statuses)}")
+            raise invalid("Invalid Input", f"Invalid OrderStatuses: {','.join(statuses)}")
         channels = ctx.listed("FulfillmentChannels")
         if any(c not in FULFILLMENT_CHANNELS for c in channels):
-            raise _invalid("Invalid Input", f"Invalid FulfillmentChannels: {','.join(channels)}")
+            raise invalid("Invalid Input", f"Invalid FulfillmentChannels: {','.join(channels)}")
         payments = ctx.listed("PaymentMethods")
         if any(p not in PAYMENT_METHODS for p in payments):
-            raise _invalid("Invalid Input", f"Invalid PaymentMethods: {','.join(payments)}")
+            raise invalid("Invalid Input", f"Invalid PaymentMethods: {','.join(payments)}")
         email = ctx.param("BuyerEmail") or ""
         if seller_order_id and (channels or statuses or payments or updated_after or email):
-            raise _invalid("If SellerOrderId is specified, then FulfillmentChannels, OrderStatuses, PaymentMethod, "
+            raise invalid("If SellerOrderId is specified, then FulfillmentChannels, OrderStatuses, PaymentMethod, "
                            "LastUpdatedAfter, LastUpdatedBefore, and BuyerEmail cannot be specified.")
         size_text = ctx.param("MaxResultsPerPage")
         try:
             size = MAX_RESULTS_PER_PAGE if size_text in (None, "") else int(str(size_text))
         except ValueError:
-            raise _invalid(f"Invalid MaxResultsPerPage: {size_text}") from None
+            raise invalid(f"Invalid MaxResultsPerPage: {size_text}") from None
         if not 1 <= size <= MAX_RESULTS_PER_PAGE:
-            raise _invalid(f"MaxResultsPerPage must be between 1 and {MAX_RESULTS_PER_PAGE}.")
+            raise invalid(f"MaxResultsPerPage must be between 1 and {MAX_RESULTS_PER_PAGE}.")
         return {"m": mps, "f": field_name, "a": iso(after), "b": iso(effective), "s": statuses, "c": channels,
                 "p": payments, "o": order_ids, "e": email, "so": seller_order_id, "n": size, "k": None,
                 "sub": ctx.seller_id}
 
-    def get_orders(self, ctx: _Context) -> dict[str, Any]:
+    def get_orders(self, ctx: Context) -> dict[str, Any]:
         """getOrders: GET /orders/v0/orders."""
         seller_id = self._authenticate(ctx, restricted=True)
         mps = self._marketplaces(ctx, seller_id, ctx.listed("MarketplaceIds"))
         token = ctx.param("NextToken")
         if token:
             # "If NextToken is present, that will be used to retrieve the orders instead of other criteria."
-            state = _decode_token(token)
+            state = decode_token(token)
             if state.get("sub") != seller_id or state.get("m") != mps:
-                raise _invalid("Invalid NextToken.")
+                raise invalid("Invalid NextToken.")
         else:
             state = self._list_query(ctx, mps)
         try:
             after, before = parse_iso(state["a"]), parse_iso(state["b"])
             size, key = int(state["n"]), state.get("k")
         except (KeyError, TypeError, ValueError):
-            raise _invalid("Invalid NextToken.") from None
+            raise invalid("Invalid NextToken.") from None
         assert after is not None and before is not None
         seller = self.emu.world.seller(seller_id)
         matches: list[tuple[tuple[str, str], StoredOrder]] = []
@@ -465,7 +419,7 @@ class AmazonApi:
         page = matches[:size]
         payload: dict[str, Any] = {"Orders": [o.order_payload(ctx.elements) for _, o in page]}
         if len(matches) > size:
-            payload["NextToken"] = _encode_token({**state, "k": list(page[-1][0])})
+            payload["NextToken"] = encode_token({**state, "k": list(page[-1][0])})
         payload["CreatedBefore" if state["f"] == "Created" else "LastUpdatedBefore"] = state["b"]
         return {"payload": payload}
 
@@ -491,30 +445,30 @@ class AmazonApi:
         # PaymentMethods: every emulated order is paid by "Other" (no COD or CVS in the EU marketplaces).
         return not (state["p"] and "Other" not in state["p"])
 
-    def _order(self, ctx: _Context, seller_id: str) -> StoredOrder:
+    def _order(self, ctx: Context, seller_id: str) -> StoredOrder:
         order_id = str(ctx.extra["orderId"])
         if not ORDER_ID.match(order_id):
-            raise _invalid("Invalid Input", f"Invalid AmazonOrderId: {order_id}")
+            raise invalid("Invalid Input", f"Invalid AmazonOrderId: {order_id}")
         order = self.emu.world.seller(seller_id).orders.get(order_id)
         if order is None:
             raise ApiError(404, "NotFound", "Order not found", f"No order {order_id} for this selling partner.")
         return order
 
-    def get_order(self, ctx: _Context) -> dict[str, Any]:
+    def get_order(self, ctx: Context) -> dict[str, Any]:
         """getOrder: GET /orders/v0/orders/{orderId}."""
         order = self._order(ctx, self._authenticate(ctx, restricted=True))
         return {"payload": order.order_payload(ctx.elements)}
 
-    def get_order_items(self, ctx: _Context) -> dict[str, Any]:
+    def get_order_items(self, ctx: Context) -> dict[str, Any]:
         """getOrderItems: GET /orders/v0/orders/{orderId}/orderItems."""
         order = self._order(ctx, self._authenticate(ctx, restricted=True))
         items = order.items_payload(ctx.elements)
         start = 0
         token = ctx.param("NextToken")
         if token:
-            state = _decode_token(token)
+            state = decode_token(token)
             if state.get("o") != order.amazon_order_id or not isinstance(state.get("i"), int):
-                raise _invalid("Invalid NextToken.")
+                raise invalid("Invalid NextToken.")
             start = state["i"]
         payload: dict[str, Any] = {"AmazonOrderId": order.amazon_order_id}
         if not isinstance(items, list):
@@ -523,10 +477,10 @@ class AmazonApi:
         size = self.emu.order_items_page_size
         payload["OrderItems"] = items[start:start + size]
         if start + size < len(items):
-            payload["NextToken"] = _encode_token({"o": order.amazon_order_id, "i": start + size})
+            payload["NextToken"] = encode_token({"o": order.amazon_order_id, "i": start + size})
         return {"payload": payload}
 
-    def get_order_address(self, ctx: _Context) -> dict[str, Any]:
+    def get_order_address(self, ctx: Context) -> dict[str, Any]:
         """getOrderAddress: GET /orders/v0/orders/{orderId}/address (restricted: RDT only)."""
         order = self._order(ctx, self._authenticate(ctx, restricted=True, rdt_only=True))
         body = order.order_payload(ALL_ELEMENTS)
@@ -535,13 +489,13 @@ class AmazonApi:
             payload["ShippingAddress"] = body["ShippingAddress"]
         return {"payload": payload}
 
-    def get_order_buyer_info(self, ctx: _Context) -> dict[str, Any]:
+    def get_order_buyer_info(self, ctx: Context) -> dict[str, Any]:
         """getOrderBuyerInfo: GET /orders/v0/orders/{orderId}/buyerInfo (restricted: RDT only)."""
         order = self._order(ctx, self._authenticate(ctx, restricted=True, rdt_only=True))
         buyer = order.order_payload(ALL_ELEMENTS).get("BuyerInfo")
         return {"payload": {"AmazonOrderId": order.amazon_order_id, **(buyer if isinstance(buyer, dict) else {})}}
 
-    def not_found(self, ctx: _Context) -> dict[str, Any]:
+    def not_found(self, ctx: Context) -> dict[str, Any]:
         # Assumption: an unknown path is answered 404 in the usual error list.
         raise ApiError(404, "NotFound", "Resource not found.", ctx.path)
 
@@ -586,9 +540,9 @@ class AmazonApi:
 
     # ---- routes ---------------------------------------------------------------------------------
 
-    def _route(self, operation: str, handler: Callable[[_Context], Any]) -> Callable[[Request], Any]:
+    def _route(self, operation: str, handler: Callable[[Context], Any]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            def with_path_params(ctx: _Context) -> Any:
+            def with_path_params(ctx: Context) -> Any:
                 ctx.extra.update(request.path_params)
                 return handler(ctx)
             return await self._serve(request, operation, with_path_params)
@@ -611,6 +565,8 @@ class AmazonApi:
                   methods=["GET"]),
             Route(ORDERS_PATH + "/{orderId}/buyerInfo", self._route("getOrderBuyerInfo", self.get_order_buyer_info),
                   methods=["GET"]),
+            *[Route(path, self._route(operation, handler), methods=[method])
+              for path, method, operation, handler in ListingsApi(self.emu, self._authenticate).operations()],
             Route("/{rest:path}", self._route("", self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
 
@@ -648,14 +604,76 @@ class ControlApi(ControlBase["AmazonEmulator"]):
     async def authorize(self, request: Request) -> Response:
         return self._authorized(request.path_params["seller_id"], "spapi_oauth_code", "selling_partner_id")
 
+    async def set_catalogue(self, request: Request) -> Response:
+        """Replace the store's listings with {"products": [...]}; answers them."""
+        external_id = request.path_params["external_id"]
+        try:
+            specs = product_specs((await json_object(request)).get("products"))
+        except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        try:
+            self.emu.set_catalogue(external_id, specs)
+        except KeyError as exc:
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 400)
+        return JSONResponse({"external_id": external_id, "listings": _listings_json(self.emu.listings(external_id))},
+                            status_code=201)
+
+    async def listings(self, request: Request) -> Response:
+        external_id = request.path_params["external_id"]
+        try:
+            rows = self.emu.listings(external_id)
+        except (KeyError, ValueError) as exc:
+            return error(exc, 404)
+        return JSONResponse({"external_id": external_id, "listings": _listings_json(rows)})
+
+    async def buy(self, request: Request) -> Response:
+        """A buyer orders {"sku", "quantity"} now: 201 {"order_id"}, or 409 when the listing cannot sell that."""
+        external_id = request.path_params["external_id"]
+        try:
+            body = await json_object(request)
+            sku, quantity = str(body["sku"]), int(body.get("quantity", 1))
+        except (KeyError, ValueError, TypeError) as exc:
+            return error(exc, 400)
+        try:
+            order_id = self.emu.place_order(external_id, sku, quantity)
+        except (KeyError, ValueError) as exc:
+            return error(exc, 404)
+        if order_id is None:
+            return JSONResponse({"error": f"{sku} is not buyable in that quantity"}, status_code=409)
+        return JSONResponse({"order_id": order_id}, status_code=201)
+
     def routes(self) -> list[Route]:
         return [
             Route("/_emulator/stores", self.add_store, methods=["POST"]),
             Route("/_emulator/stores", self.list_stores, methods=["GET"]),
             Route("/_emulator/stores/{external_id}/orders", self.generate, methods=["POST"]),
+            Route("/_emulator/stores/{external_id}/catalogue", self.set_catalogue, methods=["POST"]),
+            Route("/_emulator/stores/{external_id}/listings", self.listings, methods=["GET"]),
+            Route("/_emulator/stores/{external_id}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/sellers/{seller_id}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
+
+
+def product_specs(raw: Any) -> list[ProductSpec]:
+    """The control route's products as ProductSpecs; ValueError, TypeError or KeyError when malformed."""
+    if not isinstance(raw, list):
+        raise ValueError("products must be a list")
+    return [ProductSpec(title=str(p["title"]), variants=tuple(_variant_spec(v) for v in p["variants"]),
+                        weight_kg=Decimal(str(p.get("weight_kg", "0.5"))), active=bool(p.get("active", True)))
+            for p in raw]
+
+
+def _variant_spec(raw: Any) -> VariantSpec:
+    return VariantSpec(sku=str(raw["sku"]), name=str(raw.get("name", "")), price=Decimal(str(raw["price"])),
+                       quantity=int(raw["quantity"]), barcode=str(raw.get("barcode", "")))
+
+
+def _listings_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Prices as decimal text: JSON numbers would turn them into floats on the way.
+    return [{**row, "price": None if row["price"] is None else str(row["price"])} for row in rows]
 
 
 def create_app(emulator: AmazonEmulator) -> Starlette:

@@ -7,16 +7,19 @@ participation; one consent (`authorize(seller_id)`) covers every marketplace of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import EmulatorHandle
 from crossdock.emulators.amazon.app import ORDER_ITEMS_PAGE_SIZE, CallRecord, create_app
 from crossdock.emulators.amazon.auth import AuthState
 from crossdock.emulators.amazon.limits import RateLimiter
+from crossdock.emulators.amazon.listings import AFN_CHANNEL
 from crossdock.emulators.amazon.marketplaces import BY_ID, by_region
 from crossdock.emulators.amazon.notifications import Delivery, Subscription, order_change
 from crossdock.emulators.amazon.world import Change, World
@@ -26,7 +29,7 @@ DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c
 
 
 class AmazonEmulator(EmulatorHandle[CallRecord]):
-    """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, ORDER_CHANGE notifications.
+    """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, Listings Items, ORDER_CHANGE.
 
     Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
     the injected clock, so tests move time instead of sleeping. Python calls and HTTP requests share one
@@ -141,6 +144,41 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
             return self.world.insert_raw(seller_id, marketplace_id, payload, self.now())
+
+    # ---- listings ---------------------------------------------------------------------------------
+
+    def set_catalogue(self, external_id: str, products: Sequence[ProductSpec]) -> None:
+        """Replace the store's listings: one per variant, identified by its seller SKU, with its own (child) ASIN,
+        the variant's price in the marketplace's currency and its quantity as seller-fulfilled stock."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            self.world.set_catalogue(seller_id, marketplace_id, products, self.now())
+
+    def listings(self, external_id: str) -> list[dict[str, Any]]:
+        """The truth: one dict per listing, with item_id and variant_id as the connector reports them (the seller
+        SKU, ""), seller_sku, asin, title, quantity, active, price (Decimal or None), channel, buyable."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            return [listing.truth() for listing in self.world.store(seller_id, marketplace_id).listings.values()]
+
+    def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
+        """A buyer buys now: an Unshipped order of `quantity` units (ORDER_CHANGE sent when subscribed), or None
+        when the listing is not buyable or has fewer units."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            now = self.now()
+            order_id = self.world.place_order(seller_id, marketplace_id, seller_sku, quantity, now)
+        if order_id is not None:
+            self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
+        return order_id
+
+    def fulfil_by_amazon(self, external_id: str, seller_sku: str, quantity: int) -> None:
+        """Move a listing to FBA: Amazon's network holds `quantity` units and counts them from now on."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            listing = self.world.store(seller_id, marketplace_id).listings[seller_sku]
+            listing.channel, listing.quantity = AFN_CHANNEL, quantity
+            listing.updated = max(self.now(), listing.updated)
 
     # ---- authorization ----------------------------------------------------------------------------
 

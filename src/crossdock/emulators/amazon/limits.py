@@ -19,6 +19,9 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getDestinations": (1.0, 5),
     "createSubscription": (1.0, 5),
     "getSubscription": (1.0, 5),
+    "searchListingsItems": (5.0, 5),
+    "getListingsItem": (5.0, 10),
+    "patchListingsItem": (5.0, 5),
 }
 
 

@@ -1,20 +1,24 @@
-"""The emulated Amazon world: sellers, their marketplace participations, catalogues, buyers and orders.
+"""The emulated Amazon world: sellers, their marketplace participations, catalogues, listings, buyers and orders.
 
 Generated from a seed and moved by a clock. Orders render themselves as Orders v0 returns them
-(getOrders/getOrder `Order`, getOrderItems `OrderItem`), with restricted data only when asked for.
+(getOrders/getOrder `Order`, getOrderItems `OrderItem`), with restricted data only when asked for. A store
+given a catalogue (`set_catalogue`) sells its listings: orders are drawn from them and buyers reduce their stock.
 """
 
 from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
+from crossdock.emulators.amazon.feeds import Feeds
+from crossdock.emulators.amazon.listings import AFN_CHANNEL, Listing, from_specs
 from crossdock.emulators.amazon.marketplaces import BY_ID, Marketplace, Place
 
 # Order.OrderStatus enum (ordersV0.json).
@@ -357,6 +361,13 @@ class Participation:
     store_name: str
     is_participating: bool = True
     has_suspended_listings: bool = False
+    listings: dict[str, Listing] = field(default_factory=dict)   # by seller SKU
+    # SKUs orders may be drawn from (active, complete listings), kept so a draw costs O(1).
+    orderable: list[str] = field(default_factory=list)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before stores had listings restore with none.
+        self.__dict__.update({"listings": {}, "orderable": [], **state})
 
 
 @dataclass
@@ -375,6 +386,10 @@ class Seller:
                 yield order
 
 
+# Draws one order line: (the product as the order shows it, its unit price, its fulfillment channel or "").
+LineDraw = Callable[[], tuple[Product, Decimal, str]]
+
+
 @dataclass(frozen=True)
 class Change:
     """An order change the push mechanism reports (ORDER_CHANGE)."""
@@ -391,8 +406,13 @@ class World:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.sellers: dict[str, Seller] = {}
+        self.feeds = Feeds()
         self._used_ids: set[str] = set()
         self._tick_rng = random.Random(f"{seed}:tick")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before the Feeds API existed restore with no feeds.
+        self.__dict__.update({"feeds": Feeds(), **state})
 
     # ---- sellers and stores ---------------------------------------------------------------------
 
@@ -475,8 +495,12 @@ class World:
                 changes.extend(Change(seller.seller_id, order.amazon_order_id, kind, now) for kind in kinds)
                 updated += 1
             for marketplace_id in sorted(seller.participations):
-                for order_id in self.generate_orders(seller.seller_id, marketplace_id, self._tick_rng.randint(0, 2),
-                                                     now, now, now):
+                count = self._tick_rng.randint(0, 2)
+                if seller.participations[marketplace_id].orderable:
+                    new = self._buy_now(seller, marketplace_id, count, now)
+                else:
+                    new = self.generate_orders(seller.seller_id, marketplace_id, count, now, now, now)
+                for order_id in new:
                     created += 1
                     changes.append(Change(seller.seller_id, order_id, "OrderStatusChange", now))
         return created, updated, changes
@@ -511,6 +535,75 @@ class World:
             last_update=parse_iso(body.get("LastUpdateDate")) or now,
         )
         return order_id
+
+    # ---- listings -------------------------------------------------------------------------------
+
+    def set_catalogue(self, seller_id: str, marketplace_id: str, specs: Sequence[ProductSpec],
+                      now: datetime) -> None:
+        """Replace the store's listings with one per variant of `specs`."""
+        store = self.store(seller_id, marketplace_id)
+        store.listings = from_specs(seller_id, specs, now)
+        _refresh_orderable(store)
+
+    def settle_feeds(self, now: datetime) -> None:
+        """Finish every feed whose processing time is over (its messages change listings then)."""
+        pending = {f.seller_id for f in self.feeds.feeds.values() if not f.status and now >= f.ends}
+        if not pending:
+            return
+        self.feeds.settle(now, self._store_listings)
+        for seller_id in pending:
+            for store in self.seller(seller_id).participations.values():
+                _refresh_orderable(store)
+
+    def _store_listings(self, seller_id: str, marketplace_id: str) -> dict[str, Listing] | None:
+        store = self.sellers[seller_id].participations.get(marketplace_id) if seller_id in self.sellers else None
+        return store.listings if store is not None else None
+
+    def place_order(self, seller_id: str, marketplace_id: str, sku: str, quantity: int, now: datetime) -> str | None:
+        """A buyer buys `quantity` of a listing now: an Unshipped order, or None when it cannot be bought."""
+        store = self.store(seller_id, marketplace_id)
+        listing = store.listings.get(sku)
+        if listing is None or quantity < 1 or not listing.buyable or listing.quantity < quantity:
+            return None
+        listing.sell(quantity, now)
+        seller, mp = self.seller(seller_id), store.marketplace
+        assert listing.price is not None   # a buyable listing has an offer
+        item = Item(order_item_id=f"{seller.rng.randint(10**13, 10**14 - 1)}", product=_product(listing),
+                    quantity=quantity, unit_price=listing.price, promotion=Decimal(0), promotion_id="",
+                    shipping=Decimal(0))
+        order = Order(
+            amazon_order_id=self._new_id(seller), seller_id=seller_id, marketplace=mp, purchase_date=now,
+            channel="AFN" if listing.channel == AFN_CHANNEL else "MFN", order_type="StandardOrder",
+            is_prime=False, is_business=False, ship_level=mp.ship_levels[0], buyer=self._buyer(seller, mp),
+            items=[item], handling_days=2, transit_days=3, status="Unshipped", last_update=now)
+        seller.orders[order.amazon_order_id] = order
+        return order.amazon_order_id
+
+    def _line_draw(self, seller: Seller, mp: Marketplace) -> LineDraw:
+        """Where order lines come from: the store's listings once it has some, else the seller's old catalogue."""
+        store = seller.participations[mp.id]
+        rng = seller.rng
+        if store.orderable:
+            def from_listings() -> tuple[Product, Decimal, str]:
+                listing = store.listings[rng.choice(store.orderable)]
+                # Assumption: a line of a listing whose offer a patch deleted is priced 0 (history knows no better).
+                return _product(listing), listing.price or Decimal(0), listing.channel
+            return from_listings
+
+        def from_catalogue() -> tuple[Product, Decimal, str]:
+            product = rng.choice(seller.catalogue)
+            return product, _local_price(product.eur, mp, rng), ""
+        return from_catalogue
+
+    def _buy_now(self, seller: Seller, marketplace_id: str, count: int, now: datetime) -> list[str]:
+        """New orders in a store with listings: buyers pick buyable listings, one unit each."""
+        store = seller.participations[marketplace_id]
+        placed: list[str] = []
+        for _ in range(count):
+            order_id = self.place_order(seller.seller_id, marketplace_id, seller.rng.choice(store.orderable), 1, now)
+            if order_id is not None:
+                placed.append(order_id)
+        return placed
 
     # ---- generation -----------------------------------------------------------------------------
 
@@ -548,14 +641,16 @@ class World:
         rng = seller.rng
         channel = "AFN" if rng.random() < 0.35 else "MFN"
         preorder = rng.random() < 0.015
+        draw = self._line_draw(seller, mp)
         items: list[Item] = []
         chosen: set[str] = set()
+        channels: set[str] = set()
         for position in range(rng.choices((1, 2, 3), weights=(70, 22, 8))[0]):
-            product = rng.choice(seller.catalogue)
+            product, unit, line_channel = draw()
             if product.sku in chosen:
                 continue
             chosen.add(product.sku)
-            unit = _local_price(product.eur, mp, rng)
+            channels.add(line_channel)
             promotion, promotion_id = Decimal(0), ""
             if rng.random() < 0.15:
                 promotion = (unit * Decimal(rng.choice(("0.10", "0.15", "0.20")))).quantize(_CENT)
@@ -568,6 +663,9 @@ class World:
                 product=product, quantity=rng.choices((1, 2, 3), weights=(80, 15, 5))[0],
                 unit_price=unit, promotion=promotion, promotion_id=promotion_id, shipping=shipping,
             ))
+        if "" not in channels:
+            # Lines from listings: Amazon ships the order only when every line is stocked in its network.
+            channel = "AFN" if channels == {AFN_CHANNEL} else "MFN"
         is_prime = channel == "MFN" and rng.random() < 0.12
         levels = mp.ship_levels
         level = levels[3] if is_prime else rng.choices(levels, weights=(60, 20, 15, 5))[0]
@@ -589,6 +687,16 @@ def _local_price(eur: Decimal, mp: Marketplace, rng: random.Random, vary: bool =
     if mp.currency == "SEK":
         return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
     return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP) - _CENT, Decimal("0.99"))
+
+
+def _refresh_orderable(store: Participation) -> None:
+    """The SKUs orders may be drawn from: active listings with a catalogue item."""
+    store.orderable = [sku for sku, listing in store.listings.items() if listing.active and listing.complete]
+
+
+def _product(listing: Listing) -> Product:
+    """A listing as an order line shows it; `eur` is unused for listings, whose price is already local."""
+    return Product(asin=listing.asin, sku=listing.sku, title=listing.title, eur=listing.price or Decimal(0))
 
 
 def _fate(rng: random.Random, order: Order) -> list[Step]:
