@@ -9,7 +9,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator
-from datetime import timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,48 @@ def test_amazon_sp_api_library_searches_and_patches_listings(amazon: tuple[Amazo
     assert patched.payload["status"] == "ACCEPTED"
     shown = client.get_listings_item(seller_id, "MUG-07", includedData=["fulfillmentAvailability"]).payload
     assert shown["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "DEFAULT", "quantity": 11}]
+
+
+def test_amazon_sp_api_library_submits_a_listings_feed_and_reads_its_report() -> None:
+    import io
+
+    from sp_api.api import Feeds
+    from sp_api.auth import AccessTokenClient, access_token_client
+
+    from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+    from crossdock.ports.clock import ManualClock
+
+    clock = ManualClock(datetime(2026, 11, 1, 12, tzinfo=UTC))   # feeds take minutes: the test moves time
+    emu = AmazonEmulator("amzn1.application-oa2-client.sdk", "amzn1.oa2-cs.v1.sdk", clock=clock, seed=3)
+    store = emu.add_store("A1SDKTESTSELLER", "DE")
+    emu.set_catalogue(store, [ProductSpec("Mug", (VariantSpec("MUG-1", "", Decimal("8.50"), 4),))])
+    for base in serve(emu.app):
+        # The library sends Host as its endpoint minus "https://", which garbles an http:// address.
+        emu.public_url = base
+
+        class EmulatedLwa(AccessTokenClient):
+            scheme = "http://"
+            host = base.removeprefix("http://")
+
+        access_token_client.cache.clear()
+        creds = {"lwa_app_id": emu.client_id, "lwa_client_secret": emu.client_secret}
+        granted = EmulatedLwa(credentials=types.SimpleNamespace(refresh_token=None, **creds)) \
+            .authorize_auth_code(emu.authorize(store))
+        marketplace = types.SimpleNamespace(endpoint=base, marketplace_id="A1PA6795UKMFR9", region="eu-west-1")
+        client = Feeds(marketplace=marketplace, refresh_token=granted["refresh_token"], credentials=creds,
+                       auth_token_client_class=EmulatedLwa)
+        feed = {"header": {"sellerId": "A1SDKTESTSELLER", "version": "2.0"}, "messages": [
+            {"messageId": 1, "sku": "MUG-1", "operationType": "PATCH", "productType": "PRODUCT",
+             "patches": [{"op": "replace", "path": "/attributes/fulfillment_availability",
+                          "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 25}]}]}]}
+        _, created = client.submit_feed("JSON_LISTINGS_FEED", io.BytesIO(json.dumps(feed).encode()),
+                                        content_type="application/json; charset=UTF-8")
+        clock.advance(minutes=1)
+        done = client.get_feed(created.payload["feedId"]).payload
+        assert done["processingStatus"] == "DONE"
+        report = json.loads(client.get_feed_result_document(done["resultFeedDocumentId"]))
+        assert report["summary"]["messagesAccepted"] == 1
+        assert emu.listings(store)[0]["quantity"] == 25
 
 
 # --- Lazada: the official lazop SDK ------------------------------------------------------------------

@@ -282,7 +282,8 @@ def test_skus_with_odd_characters_are_checked_and_patched(world: World) -> None:
 def test_an_invalid_submission_is_that_listing_s_refusal(world: World) -> None:
     invalid = fixture("listings-patchListingsItem.json")[1]["response"]
     client = _Canned([{"numberOfResults": 1, "items": [searched()]}], patch=invalid)
-    [result] = AmazonStock(client, SELLER, US).push_stock([StockUpdate("GM-ZDPI-9B4E", "", "GM-ZDPI-9B4E", 1)])  # type: ignore[arg-type]
+    sink = AmazonStock(client, SELLER, US, sleep=lambda s: None)  # type: ignore[arg-type]
+    [result] = sink.push_stock([StockUpdate("GM-ZDPI-9B4E", "", "GM-ZDPI-9B4E", 1)])
     assert not result.ok and result.error == "90000900: The attributes are invalid." and not result.retryable
     assert client.patched[0][3] == "LUGGAGE"                  # the listing's own product type is named
 
@@ -299,6 +300,103 @@ def test_throttling_is_waited_out(world: World) -> None:
     results = world.sink().push_stock([StockUpdate(f"SKU-{i:05d}", "", f"SKU-{i:05d}", 1) for i in range(8)])
     assert all(r.ok for r in results)
     assert set(world.quantities().values()) == {1}
+
+
+# --- big pushes go as one JSON_LISTINGS_FEED ----------------------------------------------------------------
+
+def test_a_big_push_is_one_listings_feed(world: World) -> None:
+    world.emu.set_catalogue(world.de, catalogue(350))
+    world.emu.fulfil_by_amazon(world.de, "SKU-00007", 12)
+    updates = [StockUpdate(f"SKU-{i:05d}", "", f"SKU-{i:05d}", 1000 + i) for i in range(350)]
+    updates.insert(3, StockUpdate("GHOST", "", "GHOST", 1))
+    results = world.sink().push_stock(updates)
+    assert [r.update for r in results] == updates
+    assert [r.update.seller_sku for r in results if not r.ok] == ["GHOST", "SKU-00007"]
+    shown = world.quantities()
+    assert all(shown[u.seller_sku] == u.quantity for u in updates if u.seller_sku not in ("GHOST", "SKU-00007"))
+    assert shown["SKU-00007"] == 12 and "GHOST" not in shown
+    operations = [c.operation for c in world.emu.calls if c.operation != ""]
+    assert operations.count("patchListingsItem") == 0 and operations.count("searchListingsItems") == 18
+    assert [op for op in operations if op != "searchListingsItems"] == [
+        "createFeedDocument", "s3:PutObject", "createFeed", "getFeed", "getFeed", "getFeedDocument", "s3:GetObject"]
+
+
+def test_a_feed_message_amazon_refuses_is_that_listing_s_refusal() -> None:
+    report = {"header": {"sellerId": SELLER, "version": "2.0", "feedId": "1"}, "summary": {}, "issues": [
+        {"messageId": 2, "sku": "B", "code": "90244", "severity": "ERROR", "message": "bad quantity"},
+        {"messageId": 3, "sku": "C", "code": "18448", "severity": "WARNING", "message": "incomplete"}]}
+    client = _FeedClient([{"processingStatus": "IN_PROGRESS"}, {"processingStatus": "DONE",
+                                                                "resultFeedDocumentId": "doc-2"}], report)
+    results = _feed_sink(client).push_stock(_updates(301))
+    assert [r.ok for r in results[:4]] == [True, False, True, True]
+    assert results[1].error == "90244: bad quantity" and not results[1].retryable
+    assert json.loads(client.uploaded)["messages"][1] == {
+        "messageId": 2, "sku": "S-00001", "operationType": "PATCH", "productType": "LUGGAGE",
+        "patches": [{"op": "replace", "path": "/attributes/fulfillment_availability",
+                     "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 1}]}]}
+
+
+@pytest.mark.parametrize(("feeds", "words"), [
+    ([{"processingStatus": "FATAL", "resultFeedDocumentId": "doc-2"}], "ended FATAL: 4000000: unreadable"),
+    ([{"processingStatus": "CANCELLED"}], "ended CANCELLED: no report"),
+    ([{"processingStatus": "IN_PROGRESS"}] * 200, "still IN_PROGRESS"),
+])
+def test_a_feed_that_does_not_finish_leaves_every_update_to_send_again(feeds: list[dict[str, Any]], words: str) -> None:
+    report = {"issues": [{"code": "4000000", "severity": "ERROR", "message": "unreadable"}]}
+    results = _feed_sink(_FeedClient(feeds, report)).push_stock(_updates(301))
+    assert all(not r.ok and r.retryable and words in r.error for r in results)
+
+
+def test_a_processing_report_maps_to_errors_per_message() -> None:
+    from crossdock.connectors.amazon.mapping import feed_report_errors
+
+    example = {"issues": [
+        {"messageId": 4, "sku": "My-SKU-B", "code": "90220", "severity": "ERROR", "message": "'a' is required."},
+        {"messageId": 4, "sku": "My-SKU-B", "code": "90220", "severity": "ERROR", "message": "'b' is required."},
+        {"messageId": 5, "sku": "My-SKU-C", "code": "1", "severity": "WARNING", "message": "fine"},
+        {"code": "2", "severity": "ERROR", "message": "whole feed"}]}
+    assert feed_report_errors(example) == ({4: "90220: 'a' is required.; 90220: 'b' is required."},
+                                           ["2: whole feed"])
+    with pytest.raises(BadPayload):
+        feed_report_errors([])
+
+
+def _updates(count: int) -> list[StockUpdate]:
+    return [StockUpdate(f"S-{i:05d}", "", f"S-{i:05d}", 1) for i in range(count)]
+
+
+def _feed_sink(client: Any) -> AmazonStock:
+    return AmazonStock(client, SELLER, US, sleep=lambda s: None)
+
+
+class _FeedClient:
+    """A client that lists every SKU asked about and runs one feed through the given getFeed answers."""
+
+    def __init__(self, feeds: list[dict[str, Any]], report: dict[str, Any]) -> None:
+        self.feeds, self.report = list(feeds), report
+        self.uploaded = b""
+
+    def search_listings_items(self, *args: Any, identifiers: list[str], **kwargs: Any) -> dict[str, Any]:
+        items = [{**searched(), "sku": sku} for sku in identifiers]
+        return {"numberOfResults": len(items), "items": items}
+
+    def create_feed_document(self, content_type: str) -> dict[str, Any]:
+        return {"feedDocumentId": "doc-1", "url": "https://s3.example/doc-1?sig"}
+
+    def upload_document(self, url: str, content: bytes, content_type: str) -> None:
+        self.uploaded = content
+
+    def create_feed(self, *args: Any) -> dict[str, Any]:
+        return {"feedId": "123"}
+
+    def get_feed(self, feed_id: str) -> dict[str, Any]:
+        return self.feeds.pop(0) if len(self.feeds) > 1 else self.feeds[0]
+
+    def get_feed_document(self, document_id: str) -> dict[str, Any]:
+        return {"feedDocumentId": document_id, "url": "https://s3.example/doc-2?sig"}
+
+    def download_document(self, url: str, compression: str = "") -> bytes:
+        return json.dumps(self.report).encode()
 
 
 class _Canned:

@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx
 
+from crossdock.connectors.amazon.adapter import FEED_POLL_SECONDS, FEED_THRESHOLD
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.amazon import AmazonEmulator
+from crossdock.emulators.amazon.feeds import PER_MESSAGE, PROCESSING_TIME, QUEUE_TIME
 from crossdock.emulators.amazon.world import INDEX_LAG, iso, parse_iso
 from tests.contract.harness import Harness
 
@@ -141,11 +143,17 @@ class AmazonHarness(Harness):
         return self.emu.place_order(external_id, seller_sku, quantity)
 
     def expected_stock_calls(self, updates_per_product: Sequence[int]) -> int:
-        # One patchListingsItem per SKU (a listing is one SKU, variants included), and one searchListingsItems per
-        # 20 SKUs checking that Amazon lists them and ships none itself. The sink starts with the stored access
-        # token, still valid here: no LWA call.
+        # One searchListingsItems per 20 SKUs checks that Amazon lists them and ships none itself; then one
+        # patchListingsItem per SKU (a listing is one SKU, variants included), or past the threshold one
+        # JSON_LISTINGS_FEED: createFeedDocument, the upload, createFeed, getFeed every poll until the emulator
+        # has processed it, getFeedDocument and the download. The sink starts with the stored access token, still
+        # valid here: no LWA call.
         updates = sum(updates_per_product)
-        return updates + math.ceil(updates / 20)
+        checks = math.ceil(updates / 20)
+        if updates <= FEED_THRESHOLD:
+            return checks + updates
+        processing = (QUEUE_TIME + PROCESSING_TIME + updates * PER_MESSAGE).total_seconds()
+        return checks + 3 + math.ceil(processing / FEED_POLL_SECONDS) + 2
 
 
 HARNESS = AmazonHarness

@@ -61,7 +61,7 @@ def _listings(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) 
 def _stock(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonStock:
     seller_id, marketplace_id = split_store_id(link.external_id)
     return AmazonStock(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), seller_id,
-                       marketplace_id)
+                       marketplace_id, ctx.sleep)
 
 
 def _authorizer(settings: AmazonSettings, ctx: ConnectorContext) -> AmazonAuthorizer:

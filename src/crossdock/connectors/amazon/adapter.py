@@ -3,7 +3,8 @@ listings read by SKU and seller-fulfilled quantities pushed per SKU."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+import json
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from crossdock.connectors._kit.errors import BadPayload, Fatal, Retryable
 from crossdock.connectors.amazon.client import AmazonClient
 from crossdock.connectors.amazon.mapping import (
     MFN_CHANNEL,
+    feed_report_errors,
     fulfilled_by_amazon,
     listing_created,
     listing_from_item,
@@ -191,6 +193,16 @@ PAGED_LIMIT = 1000
 LISTING_DATA = ("summaries", "offers", "fulfillmentAvailability")
 # What a push needs to know of a SKU before patching it: that Amazon lists it, its product type, its channel.
 CHECK_DATA = ("summaries", "fulfillmentAvailability")
+# A push of more SKUs than this goes as one JSON_LISTINGS_FEED: at patchListingsItem's 5 a second, 300 patches
+# take a minute, about what Amazon needs to process a feed; beyond, the feed's handful of calls wins.
+FEED_THRESHOLD = 300
+FEED_MAX_MESSAGES = 10000          # listings-feed-schema-v2: messages "maxItems": 10000
+LISTINGS_FEED = "JSON_LISTINGS_FEED"
+FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
+FEED_OVER = frozenset({"DONE", "FATAL", "CANCELLED"})
+# getFeed allows 2 a second, but a feed takes minutes: polling twice a minute wastes nothing (assumption).
+FEED_POLL_SECONDS = 30.0
+FEED_TIMEOUT = timedelta(minutes=45)
 # Patch answers that concern the one SKU (its text or its encoding), not the call: a refusal of that listing.
 _LISTING_ERRORS = frozenset({"NotFound", "NOT_FOUND", "InvalidInput", "BAD_REQUEST"})
 
@@ -268,27 +280,54 @@ class AmazonListings:
             return BadRecord(name, exc.reason, item)
 
 
-class AmazonStock:
-    """Seller-fulfilled quantities, one patchListingsItem per SKU.
+@dataclass(frozen=True)
+class _Patch:
+    """A checked update, ready to send: where it goes in the results, its SKU and the listing's product type."""
 
-    Before patching, one search per 20 SKUs checks what Amazon lists: a SKU it does not know is refused here
+    index: int
+    update: StockUpdate
+    sku: str
+    product_type: str
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        """The JSON_LISTINGS_FEED message (listings-feed-schema-v2) carrying this update."""
+        return {"messageId": message_id, "sku": self.sku, "operationType": "PATCH", "productType": self.product_type,
+                "patches": [_availability_patch(self.update.quantity)]}
+
+
+class AmazonStock:
+    """Seller-fulfilled quantities: one patchListingsItem per SKU, or one JSON_LISTINGS_FEED for a big push.
+
+    Before sending, one search per 20 SKUs checks what Amazon lists: a SKU it does not know is refused here
     (a patch would be ACCEPTED and leave a stray incomplete listing), and so is an FBA listing (Amazon counts
     its stock; a DEFAULT quantity would switch it to seller fulfilment)."""
 
-    stock_batch = IDENTIFIERS_PER_SEARCH
+    stock_batch = FEED_MAX_MESSAGES
 
-    def __init__(self, client: AmazonClient, seller_id: str, marketplace_id: str) -> None:
+    def __init__(self, client: AmazonClient, seller_id: str, marketplace_id: str,
+                 sleep: Callable[[float], None]) -> None:
         self._client = client
         self._seller_id = seller_id
         self._marketplace_id = marketplace_id
+        self._sleep = sleep
 
     def push_stock(self, updates: Sequence[StockUpdate]) -> list[StockResult]:
-        results: list[StockResult] = []
-        for start in range(0, len(updates), self.stock_batch):
-            chunk = updates[start:start + self.stock_batch]
+        results: dict[int, StockResult] = {}
+        ready: list[_Patch] = []
+        for start in range(0, len(updates), IDENTIFIERS_PER_SEARCH):
+            chunk = updates[start:start + IDENTIFIERS_PER_SEARCH]
             live = self._live([_sku(u) for u in chunk])
-            results.extend(self._push(update, live.get(_sku(update))) for update in chunk)
-        return results
+            for index, update in enumerate(chunk, start):
+                checked = self._check(update, live.get(_sku(update)))
+                if isinstance(checked, StockResult):
+                    results[index] = checked
+                else:
+                    ready.append(_Patch(index, update, _sku(update), checked))
+        if len(ready) > FEED_THRESHOLD:
+            results.update(self._by_feed(ready))
+        else:
+            results.update((p.index, self._patch(p)) for p in ready)
+        return [results[index] for index in range(len(updates))]
 
     def _live(self, skus: list[str]) -> dict[str, Any]:
         """The listings Amazon shows for these SKUs, by SKU (one search; a SKU holding a comma, which the
@@ -315,7 +354,8 @@ class AmazonStock:
                 return None
             raise
 
-    def _push(self, update: StockUpdate, item: Any) -> StockResult:
+    def _check(self, update: StockUpdate, item: Any) -> StockResult | str:
+        """A refusal, or the product type to name when patching the listing."""
         sku = _sku(update)
         if item is None:
             return StockResult(update, False, f"Amazon lists no SKU {sku!r} in marketplace {self._marketplace_id}")
@@ -324,11 +364,13 @@ class AmazonStock:
                                               "seller-fulfilled quantity would switch the listing to MFN")
         if update.quantity < 0:
             return StockResult(update, False, f"quantity {update.quantity} is negative")
-        patch = {"op": "replace", "path": "/attributes/fulfillment_availability",
-                 "value": [{"fulfillment_channel_code": MFN_CHANNEL, "quantity": update.quantity}]}
+        return listing_product_type(item, self._marketplace_id)
+
+    def _patch(self, ready: _Patch) -> StockResult:
+        update = ready.update
         try:
-            answer = self._client.patch_listings_item(self._seller_id, sku, self._marketplace_id,
-                                                      listing_product_type(item, self._marketplace_id), [patch])
+            answer = self._client.patch_listings_item(self._seller_id, ready.sku, self._marketplace_id,
+                                                      ready.product_type, [_availability_patch(update.quantity)])
             refusal = submission_error(answer)
         except Fatal as exc:
             if exc.code not in _LISTING_ERRORS:
@@ -338,6 +380,69 @@ class AmazonStock:
             # Amazon answered something we cannot read: whether it took the quantity is unknown, so send it again.
             return StockResult(update, False, exc.reason, retryable=True)
         return StockResult(update, refusal is None, refusal or "")
+
+    # ---- one JSON_LISTINGS_FEED for many SKUs ---------------------------------------------------------------
+
+    def _by_feed(self, ready: list[_Patch]) -> dict[int, StockResult]:
+        """Upload the feed, wait for Amazon to process it, read each message's fate from the processing report."""
+        document = {"header": {"sellerId": self._seller_id, "version": "2.0"},
+                    "messages": [p.message(n) for n, p in enumerate(ready, 1)]}
+        created = self._client.create_feed_document(FEED_CONTENT_TYPE)
+        try:
+            url, document_id = str(created["url"]), str(created["feedDocumentId"])
+        except KeyError as exc:
+            raise Retryable(f"createFeedDocument answered without {exc}") from None
+        self._client.upload_document(url, json.dumps(document).encode(), FEED_CONTENT_TYPE)
+        feed_id = str(self._client.create_feed(LISTINGS_FEED, [self._marketplace_id], document_id).get("feedId", ""))
+        if not feed_id:
+            raise Retryable("createFeed answered without a feedId")
+        feed = self._await(feed_id)
+        status = str(feed.get("processingStatus"))
+        if status not in FEED_OVER:
+            return self._unknown(ready, f"feed {feed_id} still {status} after {FEED_TIMEOUT}")
+        try:
+            report = self._report(feed)
+            errors, feed_errors = feed_report_errors(report) if report is not None else ({}, [])
+        except BadPayload as exc:
+            return self._unknown(ready, f"feed {feed_id}: {exc.reason}")
+        if status != "DONE" or report is None:
+            return self._unknown(ready, f"feed {feed_id} ended {status}: {'; '.join(feed_errors) or 'no report'}")
+        return {p.index: StockResult(p.update, n not in errors, errors.get(n, ""))
+                for n, p in enumerate(ready, 1)}
+
+    def _await(self, feed_id: str) -> dict[str, Any]:
+        """getFeed until the feed is over, or the wait is (the feed as last seen). No feed is over at once:
+        the first look comes one poll interval after creation."""
+        waited = 0.0
+        while True:
+            self._sleep(FEED_POLL_SECONDS)
+            waited += FEED_POLL_SECONDS
+            feed = self._client.get_feed(feed_id)
+            if feed.get("processingStatus") in FEED_OVER or waited >= FEED_TIMEOUT.total_seconds():
+                return feed
+
+    def _report(self, feed: dict[str, Any]) -> Any:
+        """The feed's processing report, parsed; None when the feed has none."""
+        document_id = feed.get("resultFeedDocumentId")
+        if not document_id:
+            return None
+        located = self._client.get_feed_document(str(document_id))
+        content = self._client.download_document(str(located.get("url", "")),
+                                                 str(located.get("compressionAlgorithm") or ""))
+        try:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError):
+            raise BadPayload("the processing report is not JSON") from None
+
+    @staticmethod
+    def _unknown(ready: list[_Patch], reason: str) -> dict[int, StockResult]:
+        # Whether Amazon applied the quantities is unknown: each is a refusal worth sending again.
+        return {p.index: StockResult(p.update, False, reason, retryable=True) for p in ready}
+
+
+def _availability_patch(quantity: int) -> dict[str, Any]:
+    return {"op": "replace", "path": "/attributes/fulfillment_availability",
+            "value": [{"fulfillment_channel_code": MFN_CHANNEL, "quantity": quantity}]}
 
 
 def _sku(update: StockUpdate) -> str:

@@ -7,6 +7,7 @@ amzn/selling-partner-api-models). Calls carry the LWA access token, or an RDT fo
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,8 +33,13 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchListingsItems": (5.0, 5),
     "getListingsItem": (5.0, 10),
     "patchListingsItem": (5.0, 5),
+    "createFeedDocument": (0.0083, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2.0, 15),
+    "getFeedDocument": (0.0222, 10),
 }
 LISTINGS_PATH = "/listings/2021-08-01/items"
+FEEDS_PATH = "/feeds/2021-06-30"
 # PII the order sync needs, and the restricted resources one RDT covers for it (Tokens API use case guide).
 ORDER_DATA_ELEMENTS = ["buyerInfo", "shippingAddress"]
 RESTRICTED_RESOURCES = [
@@ -60,6 +66,16 @@ def amz_time(moment: datetime) -> str:
 def _item_path(seller_id: str, sku: str) -> str:
     # SKUs may hold "/", "#" or spaces: every character outside the unreserved set is percent-encoded.
     return f"{LISTINGS_PATH}/{quote(seller_id, safe='')}/{quote(sku, safe='')}"
+
+
+def _presigned(what: str, response: httpx.Response) -> bytes:
+    """The body of a presigned S3 request; S3 answers errors in XML, and a refused URL will not work again."""
+    if response.is_success:
+        return response.content
+    if response.status_code in (403, 404):
+        raise Fatal(f"feed document {what} refused: HTTP {response.status_code} {response.text[:200]}",
+                    code=str(response.status_code))
+    raise Retryable(f"feed document {what}: HTTP {response.status_code}")
 
 
 def _errors(body: Any) -> tuple[str, str, str]:
@@ -323,6 +339,45 @@ class AmazonClient:
         return self._call("patchListingsItem", "PATCH", _item_path(seller_id, sku),
                           params={"marketplaceIds": marketplace_id, "includedData": "issues"},
                           body={"productType": product_type, "patches": patches})
+
+    def create_feed_document(self, content_type: str) -> dict[str, Any]:
+        """Feeds createFeedDocument: POST /feeds/2021-06-30/documents -> {feedDocumentId, url (presigned PUT)}."""
+        return self._call("createFeedDocument", "POST", f"{FEEDS_PATH}/documents", body={"contentType": content_type})
+
+    def create_feed(self, feed_type: str, marketplace_ids: Sequence[str], document_id: str) -> dict[str, Any]:
+        """Feeds createFeed: POST /feeds/2021-06-30/feeds -> {feedId} (202)."""
+        return self._call("createFeed", "POST", f"{FEEDS_PATH}/feeds", body={
+            "feedType": feed_type, "marketplaceIds": list(marketplace_ids), "inputFeedDocumentId": document_id})
+
+    def get_feed(self, feed_id: str) -> dict[str, Any]:
+        """Feeds getFeed: GET /feeds/2021-06-30/feeds/{feedId} (processingStatus, resultFeedDocumentId)."""
+        return self._call("getFeed", "GET", f"{FEEDS_PATH}/feeds/{quote(feed_id, safe='')}")
+
+    def get_feed_document(self, document_id: str) -> dict[str, Any]:
+        """Feeds getFeedDocument: GET /feeds/2021-06-30/documents/{feedDocumentId} -> {url, compressionAlgorithm?}."""
+        return self._call("getFeedDocument", "GET", f"{FEEDS_PATH}/documents/{quote(document_id, safe='')}")
+
+    def upload_document(self, url: str, content: bytes, content_type: str) -> None:
+        """PUT the feed's contents to the presigned URL (S3: no SP-API token; the content type is signed)."""
+        def build() -> httpx.Request:
+            return self._api.http.build_request("PUT", url, content=content, headers={"Content-Type": content_type})
+
+        self._api.call(build, lambda response: _presigned("upload", response))
+
+    def download_document(self, url: str, compression: str = "") -> bytes:
+        """GET a document from its presigned URL, decompressed when getFeedDocument said it is."""
+        def build() -> httpx.Request:
+            return self._api.http.build_request("GET", url)
+
+        content = self._api.call(build, lambda response: _presigned("download", response))
+        if compression == "GZIP":
+            try:
+                return gzip.decompress(content)
+            except (OSError, EOFError) as exc:
+                raise Retryable(f"feed document is not the GZIP it was said to be: {exc}") from exc
+        if compression:
+            raise Fatal(f"feed document compressed with unknown {compression!r}")
+        return content
 
     @staticmethod
     def _payload(operation: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -361,3 +361,23 @@ def submission_error(raw: Any) -> str | None:
     issues = [i for i in _entries(raw, "issues") if i.get("severity", "ERROR") == "ERROR"]
     words = [f"{text(i, 'code')}: {text(i, 'message')}".strip(": ") for i in issues]
     return "; ".join(w for w in words if w) or "Amazon refused the submission (INVALID) without an issue"
+
+
+def feed_report_errors(raw: Any) -> tuple[dict[int, str], list[str]]:
+    """A listings feed processing report (v2) -> (Amazon's ERROR words per messageId, feed-level errors).
+
+    A message without an ERROR issue was accepted; WARNING and INFO issues do not refuse it."""
+    if not isinstance(raw, dict):
+        raise BadPayload("processing report is not a JSON object")
+    by_message: dict[int, list[str]] = {}
+    feed_level: list[str] = []
+    for issue in _entries(raw, "issues"):
+        if issue.get("severity", "ERROR") != "ERROR":
+            continue
+        words = f"{text(issue, 'code')}: {text(issue, 'message')}".strip(": ") or "rejected without a message"
+        message_id = issue.get("messageId")
+        if isinstance(message_id, int) and not isinstance(message_id, bool):
+            by_message.setdefault(message_id, []).append(words)
+        else:
+            feed_level.append(words)
+    return {m: "; ".join(w) for m, w in by_message.items()}, feed_level

@@ -1,4 +1,5 @@
-"""Amazon Selling Partner API emulator (LWA, Sellers, Tokens, Orders v0, ORDER_CHANGE) for testing offline."""
+"""Amazon Selling Partner API emulator (LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds, ORDER_CHANGE) for
+testing offline."""
 
 from crossdock.emulators.amazon.app import CallRecord
 from crossdock.emulators.amazon.emulator import DEFAULT_APPLICATION_ID, AmazonEmulator

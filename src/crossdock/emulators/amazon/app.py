@@ -1,9 +1,9 @@
-"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens, Orders v0 and Listings Items as documented,
-plus /_emulator.
+"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens, Orders v0, Listings Items and Feeds as
+documented, plus /_emulator.
 
 Paths, parameters, error bodies and usage plans follow the SP-API models (ordersV0.json, sellers.json,
-tokens_2021-03-01.json, listingsItems_2021-08-01.json); where the models are silent the choice is a named
-constant marked "assumption".
+tokens_2021-03-01.json, listingsItems_2021-08-01.json, feeds_2021-06-30.json); where the models are silent the
+choice is a named constant marked "assumption".
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,8 +27,18 @@ from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
+from crossdock.emulators.amazon.feeds_api import FeedsApi
 from crossdock.emulators.amazon.listings_api import ListingsApi
-from crossdock.emulators.amazon.wire import DENIED, ApiError, Context, decode_token, encode_token, invalid
+from crossdock.emulators.amazon.wire import (
+    DENIED,
+    Answer,
+    ApiError,
+    CallRecord,
+    Context,
+    decode_token,
+    encode_token,
+    invalid,
+)
 from crossdock.emulators.amazon.world import (
     ALL_ELEMENTS,
     BUYER_INFO,
@@ -70,7 +79,7 @@ INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid.
 QUOTA_EXCEEDED = "You exceeded your quota for the requested resource."
 # Assumption: HTTP 429/500/503 answers carry no x-amzn-RateLimit-Limit ("For this status code, the rate
 # limit header is deprecated and no longer returned", tokens_2021-03-01.json).
-RATE_LIMIT_HEADER_STATUSES = frozenset({200, 400, 403, 404})
+RATE_LIMIT_HEADER_STATUSES = frozenset({200, 201, 202, 400, 403, 404})
 CONSENT_SESSION_TTL = timedelta(minutes=30)
 
 
@@ -80,20 +89,6 @@ class LwaError(Exception):
     def __init__(self, status: int, error: str, description: str) -> None:
         super().__init__(f"{status} {error}: {description}")
         self.status, self.error, self.description = status, error, description
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One request to the emulator, as it was answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status_code: int
-    seller_id: str | None
-    time: datetime
-    operation: str = ""
-    error: str = ""
 
 
 def _request_id() -> str:
@@ -113,13 +108,14 @@ class AmazonApi:
     def __init__(self, emulator: AmazonEmulator) -> None:
         self.emu = emulator
         self._consent_sessions: dict[str, tuple[str, str, datetime]] = {}
+        self._feeds = FeedsApi(emulator, self._authenticate, emulator.record)
 
     # ---- plumbing -------------------------------------------------------------------------------
 
     def _context(self, request: Request, body: bytes, operation: str) -> Context:
         return Context(method=request.method, path=request.url.path, query=request.query_params.multi_items(),
                         headers={k.lower(): v for k, v in request.headers.items()}, body=body, now=self.emu.now(),
-                        operation=operation)
+                        operation=operation, base_url=str(request.base_url))
 
     def _record(self, ctx: Context, status: int, error: str) -> None:
         query = {k: v for k, v in ctx.query}
@@ -139,13 +135,18 @@ class AmazonApi:
                 injected = self.emu.take_injected_failure()
                 if injected is not None:
                     raise self._injected(injected)
+                # Feeds finish on the clock: whatever is due has happened before this request is answered.
+                self.emu.world.settle_feeds(ctx.now)
                 content = handler(ctx)
             except ApiError as exc:
                 self._record(ctx, exc.status, exc.code)
                 error: dict[str, str] = {"code": exc.code, "message": exc.message, "details": exc.details}
                 return JSONResponse({"errors": [error]}, status_code=exc.status, headers=self._headers(ctx, exc.status))
-            self._record(ctx, 200, "")
-            return JSONResponse(content, headers=self._headers(ctx, 200))
+            status = 200
+            if isinstance(content, Answer):
+                status, content = content.status, content.body
+            self._record(ctx, status, "")
+            return JSONResponse(content, status_code=status, headers=self._headers(ctx, status))
 
     @staticmethod
     def _injected(status: int) -> ApiError:
@@ -566,7 +567,9 @@ class AmazonApi:
             Route(ORDERS_PATH + "/{orderId}/buyerInfo", self._route("getOrderBuyerInfo", self.get_order_buyer_info),
                   methods=["GET"]),
             *[Route(path, self._route(operation, handler), methods=[method])
-              for path, method, operation, handler in ListingsApi(self.emu, self._authenticate).operations()],
+              for path, method, operation, handler in (*ListingsApi(self.emu, self._authenticate).operations(),
+                                                       *self._feeds.operations())],
+            *self._feeds.routes(),
             Route("/{rest:path}", self._route("", self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
 

@@ -7,6 +7,7 @@ participation; one consent (`authorize(seller_id)`) covers every marketplace of 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,8 @@ DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c
 
 
 class AmazonEmulator(EmulatorHandle[CallRecord]):
-    """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, Listings Items, ORDER_CHANGE.
+    """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds (listings
+    feeds), ORDER_CHANGE.
 
     Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
     the injected clock, so tests move time instead of sleeping. Python calls and HTTP requests share one
@@ -51,6 +53,10 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         self.limiter = RateLimiter()
         self.order_items_page_size = ORDER_ITEMS_PAGE_SIZE
         self.subscription: Subscription | None = None
+        # Signs the presigned feed document URLs; a restarted emulator's old URLs stop working, as they expire anyway.
+        self.url_key = secrets.token_bytes(32)
+        # Where clients reach the emulator, for presigned URLs; "" means the address each request came in on.
+        self.public_url = ""
         self.app: Starlette = create_app(self)
 
     # ---- token lifetimes --------------------------------------------------------------------------
@@ -119,6 +125,7 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per store and every due change, pushed."""
         with self.lock:
+            self.world.settle_feeds(self.now())
             created, updated, changes = self.world.tick(self.now())
         self._notify(changes)
         return created, updated
@@ -159,6 +166,7 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         SKU, ""), seller_sku, asin, title, quantity, active, price (Decimal or None), channel, buyable."""
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
+            self.world.settle_feeds(self.now())
             return [listing.truth() for listing in self.world.store(seller_id, marketplace_id).listings.values()]
 
     def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
@@ -167,6 +175,7 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
             now = self.now()
+            self.world.settle_feeds(now)
             order_id = self.world.place_order(seller_id, marketplace_id, seller_sku, quantity, now)
         if order_id is not None:
             self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])

@@ -98,6 +98,7 @@ class Feeds:
 
     documents: dict[str, Document] = field(default_factory=dict)
     feeds: dict[str, Feed] = field(default_factory=dict)
+    unsettled: list[str] = field(default_factory=list)   # feed ids still following the clock
     next_feed: int = 50_001_019_000  # feed ids are numeric strings ("3485934" in the model's example)
 
     def new_document(self, seller_id: str, content_type: str, now: datetime) -> Document:
@@ -111,16 +112,22 @@ class Feeds:
         feed = Feed(str(self.next_feed), seller_id, feed_type, marketplace_ids, document.document_id, now,
                     messages=_message_count(document.body))
         self.feeds[feed.feed_id] = feed
+        self.unsettled.append(feed.feed_id)
         return feed
 
-    def settle(self, now: datetime, stores: StoreListings) -> None:
-        """Process every feed whose processing time is over: apply its messages, store its report."""
-        for feed in self.feeds.values():
+    def settle(self, now: datetime, stores: StoreListings) -> set[str]:
+        """Process every feed whose processing time is over: apply its messages, store its report. Returns the
+        sellers whose listings may have changed."""
+        changed: set[str] = set()
+        for feed in [self.feeds[i] for i in self.unsettled]:
             if not feed.status and now >= feed.ends:
                 status, report = process(feed, self.documents[feed.document_id].body, stores, feed.ends)
                 result = self.new_document(feed.seller_id, "application/json", feed.ends)
                 result.body, result.compression = gzip.compress(json.dumps(report).encode()), REPORT_COMPRESSION
                 feed.status, feed.ended, feed.result_document_id = status, feed.ends, result.document_id
+                changed.add(feed.seller_id)
+        self.unsettled = [i for i in self.unsettled if not self.feeds[i].status]
+        return changed
 
 
 def _message_count(body: bytes | None) -> int:
@@ -202,7 +209,16 @@ def _message(message: Any, feed: Feed, stores: StoreListings, now: datetime) -> 
             listings.pop(sku, None)
         else:
             issues.extend(submit(listings, sku, product_type, patches, now)[0])
-    return [{"messageId": message_id, "sku": sku, **issue.payload()} for issue in issues]
+    return [_report_issue(message_id, sku, issue) for issue in issues]
+
+
+def _report_issue(message_id: int, sku: str, issue: Issue) -> dict[str, Any]:
+    """An issue as the processing report lists it (listings-feed-processing-report-schema-v2)."""
+    entry: dict[str, Any] = {"messageId": message_id, "sku": sku, "code": issue.code, "severity": issue.severity,
+                             "message": issue.message}
+    if issue.attribute:
+        entry["attributeName"] = issue.attribute
+    return entry
 
 
 def _patches(message: dict[str, Any], operation: str) -> tuple[str, list[Patch]]:

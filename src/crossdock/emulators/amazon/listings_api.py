@@ -6,6 +6,7 @@ constant marked "assumption".
 
 from __future__ import annotations
 
+import heapq
 import json
 import uuid
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from crossdock.emulators.amazon.listings import Listing, Patch, PatchMalformed, iso_seconds, parse_patches, submit
+from crossdock.emulators.amazon.listings import Listing, Patch, PatchMalformed, parse_patches, submit
 from crossdock.emulators.amazon.wire import DENIED, ApiError, Context, decode_token, encode_token, invalid
 from crossdock.emulators.amazon.world import Participation, parse_iso
 
@@ -49,8 +50,8 @@ class _Query:
     identifiers: tuple[str, ...]
     identifiers_type: str
     parent_sku: str
-    created: tuple[str, str]       # [after, before] as whole-second ISO texts, "" when open
-    updated: tuple[str, str]
+    created: tuple[int | None, int | None]   # [after, before] in whole epoch seconds, None when open
+    updated: tuple[int | None, int | None]
     with_status: tuple[str, ...]
     without_status: tuple[str, ...]
     severities: tuple[str, ...]
@@ -68,19 +69,23 @@ class _Query:
     def from_state(cls, state: dict[str, Any]) -> _Query:
         try:
             return cls(str(state["m"]), tuple(state["i"]), tuple(state["ids"]), str(state["it"]), str(state["p"]),
-                       (str(state["c"][0]), str(state["c"][1])), (str(state["u"][0]), str(state["u"][1])),
+                       (_bound(state["c"][0]), _bound(state["c"][1])), (_bound(state["u"][0]), _bound(state["u"][1])),
                        tuple(state["ws"]), tuple(state["wo"]), tuple(state["sv"]), str(state["sb"]),
                        bool(state["d"]), int(state["n"]))
         except (KeyError, IndexError, TypeError, ValueError):
             raise invalid("Invalid pageToken.") from None
 
     def matches(self, listing: Listing) -> bool:
-        statuses = listing.statuses()
-        return (self._identified(listing) and not self.parent_sku
-                and _within(listing.created, self.created) and _within(listing.updated, self.updated)
-                and all(s in statuses for s in self.with_status)
-                and not any(s in statuses for s in self.without_status)
-                and (not self.severities or any(i.severity in self.severities for i in listing.issues())))
+        # Cheapest tests first: a full pull runs this over every listing for every page.
+        if self.parent_sku or not self._identified(listing):
+            return False
+        if not (_within(listing.created, self.created) and _within(listing.updated, self.updated)):
+            return False
+        if self.with_status or self.without_status:
+            statuses = listing.statuses()
+            if not all(s in statuses for s in self.with_status) or any(s in statuses for s in self.without_status):
+                return False
+        return not self.severities or any(i.severity in self.severities for i in listing.issues())
 
     def _identified(self, listing: Listing) -> bool:
         if not self.identifiers:
@@ -90,19 +95,41 @@ class _Query:
                  else listing.barcode if kind in BARCODE_TYPES else "")
         return bool(value) and value in self.identifiers
 
-    def key(self, listing: Listing) -> list[str]:
+    def key(self, listing: Listing) -> list[Any]:
         """The sort key; the SKU breaks ties, so a page token can name the last listing it served."""
         if self.sort_by == "createdDate":
-            return [iso_seconds(listing.created), listing.sku]
+            return [_seconds(listing.created), listing.sku]
         if self.sort_by == "lastUpdatedDate":
-            return [iso_seconds(listing.updated), listing.sku]
+            return [_seconds(listing.updated), listing.sku]
         return [listing.sku]
 
 
-def _within(moment: datetime, window: tuple[str, str]) -> bool:
-    # Compared as the client sees the dates: in whole seconds, both bounds included ("at or after").
-    shown = iso_seconds(moment)
-    return (not window[0] or shown >= window[0]) and (not window[1] or shown <= window[1])
+def _seconds(moment: datetime) -> int:
+    # Dates are compared as the client sees them: in whole seconds.
+    return int(moment.timestamp())
+
+
+def _within(moment: datetime, window: tuple[int | None, int | None]) -> bool:
+    if window == (None, None):
+        return True
+    shown = _seconds(moment)   # both bounds included ("at or after", "at or before")
+    return (window[0] is None or shown >= window[0]) and (window[1] is None or shown <= window[1])
+
+
+def _beyond(key: list[Any], after: list[Any] | None, descending: bool) -> bool:
+    """Whether a listing comes after the last one a page token served."""
+    try:
+        return after is None or (key < after if descending else key > after)
+    except TypeError:
+        raise invalid("Invalid pageToken.") from None
+
+
+def _bound(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int):
+        raise ValueError("not a bound")
+    return value
 
 
 class ListingsApi:
@@ -146,14 +173,14 @@ class ListingsApi:
         return values
 
     @staticmethod
-    def _date(ctx: Context, name: str) -> str:
+    def _date(ctx: Context, name: str) -> int | None:
         text = ctx.param(name)
         if not text:
-            return ""
+            return None
         moment = parse_iso(text)
         if moment is None:
             raise invalid(UNPARSABLE, f"Invalid {name}: {text}. Values are ISO 8601 date-times.")
-        return iso_seconds(moment.replace(microsecond=0))
+        return _seconds(moment)
 
     # ---- searchListingsItems ------------------------------------------------------------------------
 
@@ -165,16 +192,25 @@ class ListingsApi:
             state = decode_token(token, "pageToken")
             if state.get("sub") != ctx.seller_id:
                 raise invalid("Invalid pageToken.")
-            query, after, served = _Query.from_state(state), state.get("k"), int(state.get("s", 0))
-            if query.marketplace_id != store.marketplace.id:
+            query, after, served = _Query.from_state(state), state.get("k"), state.get("s")
+            if query.marketplace_id != store.marketplace.id or not isinstance(after, list) \
+                    or not isinstance(served, int):
                 raise invalid("Invalid pageToken.")
         else:
             query, after, served = self._query(ctx, store.marketplace.id), None, 0
-        matches = sorted(((query.key(x), x) for x in store.listings.values() if query.matches(x)),
-                         key=lambda pair: pair[0], reverse=query.descending)
-        rest = [pair for pair in matches if after is None or (pair[0] < after if query.descending else pair[0] > after)]
-        page = rest[:min(query.page_size, MAX_PAGED_RESULTS - served)]
-        body: dict[str, Any] = {"numberOfResults": len(matches),
+        total, rest = 0, []
+        for listing in store.listings.values():
+            if not query.matches(listing):
+                continue
+            total += 1
+            key = query.key(listing)
+            if _beyond(key, after, query.descending):
+                rest.append((key, listing))
+        size = min(query.page_size, MAX_PAGED_RESULTS - served)
+        # Only a page is needed of what may be thousands of listings: pick it without sorting them all.
+        pick = heapq.nlargest if query.descending else heapq.nsmallest
+        page = pick(size, rest, key=lambda pair: pair[0])
+        body: dict[str, Any] = {"numberOfResults": total,
                                 "items": [x.render(store.marketplace, query.included) for _, x in page]}
         if len(rest) > len(page) and served + len(page) < MAX_PAGED_RESULTS:
             body["pagination"] = {"nextToken": encode_token({**query.state(), "sub": ctx.seller_id,

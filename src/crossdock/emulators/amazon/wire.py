@@ -20,6 +20,20 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One request to the emulator, as it was answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status_code: int
+    seller_id: str | None
+    time: datetime
+    operation: str = ""
+    error: str = ""
+
+
 def invalid(message: str, details: str = "") -> ApiError:
     """HTTP 400 InvalidInput, the SP-API's answer to a parameter it refuses."""
     return ApiError(400, "InvalidInput", message, details)
@@ -36,6 +50,7 @@ class Context:
     body: bytes
     now: datetime
     operation: str = ""
+    base_url: str = ""               # where the request came in, e.g. "https://sellingpartnerapi-eu.amazon.com/"
     seller_id: str | None = None
     elements: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -47,6 +62,14 @@ class Context:
     def listed(self, name: str) -> list[str]:
         """An array parameter: comma-separated (as the SDKs send it) and/or repeated."""
         return [part.strip() for k, v in self.query if k == name for part in v.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A success other than 200 (createFeedDocument 201, createFeed 202)."""
+
+    status: int
+    body: Any
 
 
 def encode_token(state: dict[str, Any]) -> str:

@@ -547,11 +547,7 @@ class World:
 
     def settle_feeds(self, now: datetime) -> None:
         """Finish every feed whose processing time is over (its messages change listings then)."""
-        pending = {f.seller_id for f in self.feeds.feeds.values() if not f.status and now >= f.ends}
-        if not pending:
-            return
-        self.feeds.settle(now, self._store_listings)
-        for seller_id in pending:
+        for seller_id in self.feeds.settle(now, self._store_listings):
             for store in self.seller(seller_id).participations.values():
                 _refresh_orderable(store)
 
