@@ -269,3 +269,20 @@ def test_the_ledger_always_sums_to_the_levels(world: World,
                               else Adjust(warehouse, "PROP", delta=units)])
     assert app.inventory.ledger_matches_levels() == []
     assert all(v.on_hand >= 0 for v in app.inventory.levels("PROP"))
+
+
+def test_a_sku_marked_again_during_a_push_round_stays_marked(world: World) -> None:
+    app, _, clock = world
+    sku_id = app.inventory.add_sku(AddSku("MS-1", "Mug"))
+    with app.uow() as uow:
+        uow.stock.mark_dirty([sku_id], clock.now())
+        uow.commit()
+    with app.uow(readonly=True) as uow:
+        seen = uow.stock.dirty()
+    with app.uow() as uow:                     # a change lands while the pusher works from `seen`
+        uow.stock.mark_dirty([sku_id], clock.now())
+        uow.commit()
+    with app.uow() as uow:
+        uow.stock.clear_dirty(seen)
+        uow.commit()
+        assert [s for s, _ in uow.stock.dirty()] == [sku_id]

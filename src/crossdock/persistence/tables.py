@@ -391,7 +391,8 @@ store_stock = Table(
 )
 
 # SKUs whose listed quantities must be recomputed and pushed; written in the transaction that changed the
-# stock, so a crash after commit still pushes. `seq` lets the pusher clear only what it has seen.
+# stock, so a crash after commit still pushes. `seq` is a token renewed by every mark: the pusher clears only
+# the marks it has seen.
 stock_dirty = Table(
     "stock_dirty", metadata,
     Column("sku_id", Id, ForeignKey("skus.id", ondelete="CASCADE"), primary_key=True),

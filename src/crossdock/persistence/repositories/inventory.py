@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -384,7 +385,9 @@ class StockRepository:
         if not ids:
             return
         self._dirtied.update(ids)
-        seq = int(self.conn.execute(select(func.coalesce(func.max(stock_dirty.c.seq), 0))).scalar_one()) + 1
+        # A fresh random token, not max()+1: two writers on PostgreSQL can read the same max, and the pusher
+        # clears a mark only if its token is still the one it read, so a change made meanwhile is never lost.
+        seq = secrets.randbits(62)
         held = set(self.conn.execute(select(stock_dirty.c.sku_id).where(stock_dirty.c.sku_id.in_(ids))).scalars())
         if held:
             self.conn.execute(update(stock_dirty).where(stock_dirty.c.sku_id.in_(list(held)))
@@ -399,9 +402,9 @@ class StockRepository:
         return [(r.sku_id, r.seq) for r in self.conn.execute(q)]
 
     def clear_dirty(self, seen: Sequence[tuple[int, int]]) -> None:
-        """Forget the marks that were pushed, unless the SKU changed again meanwhile (a newer seq)."""
+        """Forget the marks that were pushed, unless the SKU was marked again meanwhile (another token)."""
         for sku_id, seq in seen:
-            self.conn.execute(delete(stock_dirty).where(stock_dirty.c.sku_id == sku_id, stock_dirty.c.seq <= seq))
+            self.conn.execute(delete(stock_dirty).where(stock_dirty.c.sku_id == sku_id, stock_dirty.c.seq == seq))
 
     # allocation and store settings
     def shares(self, store_ids: Iterable[int]) -> dict[int, dict[int, tuple[Decimal | None, int | None]]]:
