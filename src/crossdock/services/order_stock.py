@@ -88,13 +88,16 @@ def settle(uow: UnitOfWork, store_id: int, changes: Sequence[OrderChange], now: 
     done = Settled()
     held_states = uow.stock.order_states(c.order_id for c in changes)
     todo: list[tuple[OrderChange, StockAction]] = []
+    fresh: list[dict[str, Any]] = []      # first settlements, written in one statement per page
     for change in changes:
         action = stock_action(held_states.get(change.order_id), change.status)
         if action is StockAction.IGNORE:
-            uow.stock.set_order_state(change.order_id, "untracked", now, new=True)
+            fresh.append({"order_id": change.order_id, "state": "untracked", "shortfall": None, "unmapped": None,
+                          "updated_at": now})
         elif action is not None:
             todo.append((change, action))
     if not todo:
+        uow.stock.insert_order_states(fresh)
         return done
     resolver = SkuResolver(uow, store_id)
     reserving = [c for c, a in todo if a is StockAction.RESERVE]
@@ -109,7 +112,7 @@ def settle(uow: UnitOfWork, store_id: int, changes: Sequence[OrderChange], now: 
         if action is StockAction.RESERVE:
             units = resolved[position:position + len(change.lines)]
             position += len(change.lines)
-            _reserve(uow, change, units, levels, preference, codes, now, done)
+            _reserve(uow, change, units, levels, preference, codes, now, done, fresh=fresh)
         else:
             held = [LedgerEntry(StockKey(str(w), str(s)), Reason.ORDER_RESERVED, order_ref(change.order_id),
                                 reserved=q) for w, s, q in holds.get(change.order_id, [])]
@@ -120,12 +123,15 @@ def settle(uow: UnitOfWork, store_id: int, changes: Sequence[OrderChange], now: 
             state = "released" if action is StockAction.RELEASE else "shipped"
             uow.stock.set_order_state(change.order_id, state, now)
             (done.released if action is StockAction.RELEASE else done.shipped).append(change.order_id)
+    uow.stock.insert_order_states(fresh)
     return done
 
 
 def _reserve(uow: UnitOfWork, change: OrderChange, units: Sequence[dict[int, int] | None],
              levels: dict[StockKey, Any], preference: list[str], codes: dict[int, str], now: datetime,
-             done: Settled, *, new: bool = True) -> None:
+             done: Settled, *, fresh: list[dict[str, Any]] | None = None) -> None:
+    """Reserve what the order's mapped lines need; `fresh` collects the state row of a first settlement (else
+    the order's existing row is updated)."""
     needs: dict[int, int] = {}
     unmapped: list[dict[str, Any]] = []
     for line, line_units in zip(change.lines, units, strict=True):
@@ -142,10 +148,14 @@ def _reserve(uow: UnitOfWork, change: OrderChange, units: Sequence[dict[int, int
     for e in result.entries:
         key = (int(e.key.warehouse), int(e.key.sku))
         held[key] = held.get(key, 0) + e.reserved
-    uow.stock.add_holds(change.order_id, held)
+    uow.stock.add_holds(change.order_id, held, new=fresh is not None)
     shortfall = {codes.get(int(s), s): q for s, q in result.shortfall.items()}
     state = "unmapped" if unmapped else "oversold" if shortfall else "reserved"
-    uow.stock.set_order_state(change.order_id, state, now, shortfall, unmapped, new=new)
+    if fresh is not None:
+        fresh.append({"order_id": change.order_id, "state": state, "shortfall": shortfall or None,
+                      "unmapped": unmapped or None, "updated_at": now})
+    else:
+        uow.stock.set_order_state(change.order_id, state, now, shortfall, unmapped)
     {"unmapped": done.unmapped, "oversold": done.oversold, "reserved": done.reserved}[state].append(change.order_id)
 
 
@@ -166,7 +176,7 @@ def resettle_unmapped(uow: UnitOfWork, store_id: int, order_ids: Sequence[int], 
         levels = uow.stock.lock_levels(sku_ids)
         codes = {r.id: r.code for r in uow.catalogue.skus_by_id(sku_ids).values()}
         _reserve(uow, OrderChange(row["order_id"], "pending_review", lines), units, levels, preference, codes, now,
-                 done, new=False)
+                 done)
         if row["shortfall"]:
             # What the lines reserved earlier could not cover still stands beside the new shortfall.
             [after] = uow.stock.order_rows([row["order_id"]])

@@ -345,18 +345,21 @@ class StockRepository:
                 out.setdefault(r.order_id, []).append((r.warehouse_id, r.sku_id, r.quantity))
         return out
 
-    def set_order_state(self, order_id: int, state: str, now: datetime, shortfall: dict[str, int] | None = None,
-                        unmapped: list[dict[str, Any]] | None = None, new: bool = False) -> None:
-        values = {"state": state, "shortfall": shortfall or None, "unmapped": unmapped or None, "updated_at": now}
-        if new:
-            self.conn.execute(insert(order_stock).values(order_id=order_id, **values))
-        else:
-            self.conn.execute(update(order_stock).where(order_stock.c.order_id == order_id).values(**values))
+    def insert_order_states(self, rows: Sequence[dict[str, Any]]) -> None:
+        """First settlements: order_id, state, shortfall, unmapped, updated_at (the key refuses a second)."""
+        if rows:
+            self.conn.execute(insert(order_stock), list(rows))
 
-    def add_holds(self, order_id: int, held: Mapping[tuple[int, int], int]) -> None:
+    def set_order_state(self, order_id: int, state: str, now: datetime, shortfall: dict[str, int] | None = None,
+                        unmapped: list[dict[str, Any]] | None = None) -> None:
+        values = {"state": state, "shortfall": shortfall or None, "unmapped": unmapped or None, "updated_at": now}
+        self.conn.execute(update(order_stock).where(order_stock.c.order_id == order_id).values(**values))
+
+    def add_holds(self, order_id: int, held: Mapping[tuple[int, int], int], new: bool = False) -> None:
+        """Record units an order holds; `new`: the order held nothing before (no read needed)."""
         if not held:
             return
-        current = {(w, s): q for w, s, q in self.holds([order_id]).get(order_id, [])}
+        current = {} if new else {(w, s): q for w, s, q in self.holds([order_id]).get(order_id, [])}
         for (w, s), q in held.items():
             if (w, s) in current:
                 self.conn.execute(update(order_holds).where(
