@@ -129,9 +129,9 @@ class ListingService:
         settled = 0
         for store_id, sku_ids in touched.items():
             uow.stock.mark_dirty(sku_ids, now)
-            waiting = [r["order_id"] for r in uow.stock.orders_in_state("unmapped", limit=100_000)]
+            waiting = uow.stock.waiting_for_mapping(store_id)
             if waiting:
-                done = resettle_unmapped(uow, store_id, _of_store(uow, store_id, waiting), now)
+                done = resettle_unmapped(uow, store_id, waiting, now)
                 settled += len(done.reserved) + len(done.oversold)
         return settled
 
@@ -154,7 +154,3 @@ class ListingService:
         return [{"order_id": r["order_id"], "store_id": stores.get(r["order_id"]), **line}
                 for r in rows for line in (r["unmapped"] or [])]
 
-
-def _of_store(uow: UnitOfWork, store_id: int, order_ids: list[int]) -> list[int]:
-    stores = uow.orders.store_of(order_ids)
-    return [oid for oid in order_ids if stores.get(oid) == store_id]

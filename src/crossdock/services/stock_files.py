@@ -36,24 +36,29 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_rows(name: str, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number as the seller sees it, {column: value}) for every non-empty data row."""
+def read_table(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """(line number as the seller sees it, cells) for every non-empty row of a CSV or XLSX, the header included."""
     if name.lower().endswith((".xlsx", ".xlsm")):
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:      # openpyxl raises many kinds for a file that is not a workbook
             raise InvalidInput(f"{name} is not a readable XLSX file: {exc}") from exc
-        rows = ([("" if c is None else c) for c in row] for row in sheet.iter_rows(values_only=True))
+        rows: Iterator[list[Any]] = ([("" if c is None else c) for c in r] for r in sheet.iter_rows(values_only=True))
     else:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = content.decode("gb18030")     # Excel in a Chinese locale saves CSV this way
         rows = (list(r) for r in csv.reader(io.StringIO(text)))
-    header: list[str] | None = None
     for number, row in enumerate(rows, start=1):
-        if not any(str(c).strip() for c in row):
-            continue
+        if any(str(c).strip() for c in row):
+            yield number, row
+
+
+def read_rows(name: str, content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, {column: value}) for every data row of a stock file, its header checked first."""
+    header: list[str] | None = None
+    for number, row in read_table(name, content):
         if header is None:
             header = [_canonical(str(c)) for c in row]
             missing = {"warehouse", "sku", "quantity"} - set(header)

@@ -7,7 +7,8 @@ generates afterwards are drawn from them, and buyers placing orders reduce their
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,36 @@ class ProductSpec:
     @property
     def has_variants(self) -> bool:
         return len(self.variants) > 1 or bool(self.variants and self.variants[0].name)
+
+
+def products_from_json(raw: Any) -> list[ProductSpec]:
+    """A control route's products ([{title, active, weight_kg, variants: [{sku, name, price, quantity, barcode}]}])
+    as specs; ValueError when malformed. Prices go through text so no float creeps in."""
+    if not isinstance(raw, list):
+        raise ValueError("products must be a list")
+    return [_product(p) for p in raw]
+
+
+def _product(raw: Any) -> ProductSpec:
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
+        raise ValueError("each product needs a title and a list of variants")
+    return ProductSpec(title=str(raw.get("title", "")), variants=tuple(_variant(v) for v in raw["variants"]),
+                       weight_kg=_number(raw.get("weight_kg", "0.5")), active=bool(raw.get("active", True)))
+
+
+def _variant(raw: Any) -> VariantSpec:
+    if not isinstance(raw, dict) or "price" not in raw:
+        raise ValueError("each variant needs at least a price")
+    try:
+        quantity = int(raw.get("quantity", 0))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"quantity {raw.get('quantity')!r} is not a whole number") from exc
+    return VariantSpec(sku=str(raw.get("sku", "")), name=str(raw.get("name", "")), price=_number(raw["price"]),
+                       quantity=quantity, barcode=str(raw.get("barcode", "")))
+
+
+def _number(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a number") from exc

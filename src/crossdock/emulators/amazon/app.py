@@ -15,7 +15,6 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -23,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
@@ -611,7 +610,7 @@ class ControlApi(ControlBase["AmazonEmulator"]):
         """Replace the store's listings with {"products": [...]}; answers them."""
         external_id = request.path_params["external_id"]
         try:
-            specs = product_specs((await json_object(request)).get("products"))
+            specs = products_from_json((await json_object(request)).get("products"))
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
             return error(exc, 400)
         try:
@@ -658,20 +657,6 @@ class ControlApi(ControlBase["AmazonEmulator"]):
             Route("/_emulator/sellers/{seller_id}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
-
-
-def product_specs(raw: Any) -> list[ProductSpec]:
-    """The control route's products as ProductSpecs; ValueError, TypeError or KeyError when malformed."""
-    if not isinstance(raw, list):
-        raise ValueError("products must be a list")
-    return [ProductSpec(title=str(p["title"]), variants=tuple(_variant_spec(v) for v in p["variants"]),
-                        weight_kg=Decimal(str(p.get("weight_kg", "0.5"))), active=bool(p.get("active", True)))
-            for p in raw]
-
-
-def _variant_spec(raw: Any) -> VariantSpec:
-    return VariantSpec(sku=str(raw["sku"]), name=str(raw.get("name", "")), price=Decimal(str(raw["price"])),
-                       quantity=int(raw["quantity"]), barcode=str(raw.get("barcode", "")))
 
 
 def _listings_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.joom.auth import TokenPair
@@ -394,7 +393,7 @@ class ControlApi(ControlBase["JoomEmulator"]):
         """Replace a store's products: {"products": [{title, active, weight_kg, variants: [...]}]}."""
         store_id = str(request.path_params["store_id"])
         try:
-            specs = product_specs((await json_object(request)).get("products"))
+            specs = products_from_json((await json_object(request)).get("products"))
             self.emu.set_catalogue(store_id, specs)
         except KeyError as exc:
             return error(exc, 404)
@@ -445,22 +444,6 @@ class ControlApi(ControlBase["JoomEmulator"]):
         ]
 
 
-def product_specs(raw: object) -> list[ProductSpec]:
-    """The control route's JSON products as ProductSpecs; ValueError/TypeError/KeyError when malformed."""
-    if not isinstance(raw, list):
-        raise ValueError("products must be a list")
-    specs = []
-    for product in raw:
-        if not isinstance(product, dict) or not isinstance(product.get("variants"), list):
-            raise ValueError("each product needs a list of variants")
-        variants = tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")),
-                                     price=Decimal(str(v["price"])), quantity=int(v.get("quantity", 0)),
-                                     barcode=str(v.get("barcode", "")))
-                         for v in product["variants"])
-        specs.append(ProductSpec(title=str(product["title"]), variants=variants,
-                                 weight_kg=Decimal(str(product.get("weight_kg", "0.5"))),
-                                 active=bool(product.get("active", True))))
-    return specs
 
 
 def create_app(emulator: JoomEmulator) -> Starlette:

@@ -16,7 +16,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators.lazada import signing
 from crossdock.emulators.lazada.auth import Account, TokenPair
@@ -533,7 +532,7 @@ class ControlApi(ControlBase["LazadaEmulator"]):
         seller_id = request.path_params["seller_id"]
         try:
             body = await json_object(request)
-            specs = [_product_spec(raw) for raw in body["products"]]
+            specs = products_from_json(body["products"])
             self.emu.set_catalogue(seller_id, specs)
         except KeyError as exc:
             return error(exc, 404 if seller_id not in self.emu.world.sellers else 400)
@@ -582,15 +581,6 @@ class ControlApi(ControlBase["LazadaEmulator"]):
         ]
 
 
-def _product_spec(raw: Any) -> ProductSpec:
-    """A control-route product (JSON) as the neutral spec; prices go through text so no float creeps in."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
-        raise ValueError("each product needs a title and a list of variants")
-    variants = tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")), price=Decimal(str(v["price"])),
-                                 quantity=int(v["quantity"]), barcode=str(v.get("barcode", "")))
-                     for v in raw["variants"])
-    return ProductSpec(title=str(raw["title"]), variants=variants,
-                       weight_kg=Decimal(str(raw.get("weight_kg", "0.5"))), active=bool(raw.get("active", True)))
 
 
 def create_app(emulator: LazadaEmulator) -> Starlette:

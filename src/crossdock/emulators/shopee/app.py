@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.shopee import signing
@@ -476,7 +475,7 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
         shop_id = int(request.path_params["shop_id"])
         try:
             body = await json_object(request)
-            specs = specs_from_json(body.get("products"))
+            specs = products_from_json(body.get("products"))
             self.emu.set_catalogue(shop_id, specs)
         except KeyError as exc:
             return error(exc, 404)
@@ -531,27 +530,6 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
             Route("/_emulator/shops/{shop_id:int}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
-
-
-def specs_from_json(raw: object) -> list[ProductSpec]:
-    """The control API's products ({title, active, weight_kg, variants: [{sku, name, price, quantity, barcode}]})."""
-    if not isinstance(raw, list):
-        raise ValueError("products must be a list")
-    return [_spec_from_json(product) for product in raw]
-
-
-def _spec_from_json(raw: object) -> ProductSpec:
-    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
-        raise ValueError("each product needs a list of variants")
-    return ProductSpec(title=str(raw.get("title", "")), variants=tuple(map(_variant_from_json, raw["variants"])),
-                       weight_kg=Decimal(str(raw.get("weight_kg", "0.5"))), active=bool(raw.get("active", True)))
-
-
-def _variant_from_json(raw: object) -> VariantSpec:
-    if not isinstance(raw, dict) or "price" not in raw:
-        raise ValueError("each variant needs at least a price")
-    return VariantSpec(sku=str(raw.get("sku", "")), name=str(raw.get("name", "")), price=Decimal(str(raw["price"])),
-                       quantity=int(raw.get("quantity", 0)), barcode=str(raw.get("barcode", "")))
 
 
 def _listings_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -24,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.tiktok import products, signing
@@ -553,7 +552,7 @@ class ControlApi(ControlBase["TikTokEmulator"]):
         """Replace the shop's catalogue: {"products": [{title, active, weight_kg, variants: [...]}]}."""
         shop_id = request.path_params["shop_id"]
         try:
-            specs = _product_specs(await json_object(request))
+            specs = products_from_json((await json_object(request)).get("products"))
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
             return error(exc, 400)
         try:
@@ -608,19 +607,6 @@ class ControlApi(ControlBase["TikTokEmulator"]):
         ]
 
 
-def _product_specs(body: dict[str, Any]) -> list[ProductSpec]:
-    """The control API's catalogue body as specs; KeyError, TypeError or ValueError when malformed."""
-    rows = body["products"]
-    if not isinstance(rows, list):
-        raise TypeError("products must be a list")
-    return [ProductSpec(
-        title=str(row["title"]),
-        variants=tuple(VariantSpec(sku=str(v.get("sku", "")), name=str(v.get("name", "")),
-                                   price=Decimal(str(v["price"])), quantity=int(v.get("quantity", 0)),
-                                   barcode=str(v.get("barcode", ""))) for v in row["variants"]),
-        weight_kg=Decimal(str(row.get("weight_kg", "0.5"))),
-        active=bool(row.get("active", True)),
-    ) for row in rows]
 
 
 def create_app(emulator: TikTokEmulator) -> Starlette:

@@ -33,9 +33,9 @@ from crossdock.interfaces.api.inventory_schemas import (
     WarehouseIn,
     WarehouseOut,
 )
-from crossdock.interfaces.sku_files import import_skus
 from crossdock.jobs.runner import JobRunner
 from crossdock.services.errors import InvalidInput, NotFound
+from crossdock.services.sku_files import import_skus
 from crossdock.services.stock_files import to_csv, to_xlsx
 from crossdock.services.stock_reports import COLUMNS
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossdock.domain.inventory.model import Reason
 from crossdock.domain.money import minor_units
-from crossdock.interfaces.sku_files import SkuImport
 from crossdock.services.inventory import AddSku, AddWarehouse, Adjust, LevelView, Temperature, WarehouseKind
 from crossdock.services.listings import ListingPull
+from crossdock.services.sku_files import SkuImport
 from crossdock.services.stock_files import ImportResult
 from crossdock.services.stock_push import PushReport
 

@@ -13,8 +13,8 @@ from crossdock.bootstrap import App
 from crossdock.interfaces.api.inventory_schemas import SkuImportOut, SkuOut, WarehouseOut
 from crossdock.interfaces.cli.context import JsonOpt, fail, opened
 from crossdock.interfaces.cli.render import console, emit_json, err, table
-from crossdock.interfaces.sku_files import SkuImport, import_skus, parse_component, parse_decimal
 from crossdock.services.inventory import AddSku, AddWarehouse, Temperature, WarehouseKind
+from crossdock.services.sku_files import SkuImport, import_skus, parse_component, parse_decimal
 
 skus_cli = typer.Typer(no_args_is_help=True, help="The master catalogue: SKUs and bundles.")
 warehouses_cli = typer.Typer(no_args_is_help=True, help="Warehouses stock is kept in.")

@@ -18,6 +18,7 @@ from crossdock.persistence.tables import (
     listings,
     order_holds,
     order_stock,
+    orders,
     skus,
     stock_dirty,
     stock_imports,
@@ -377,6 +378,12 @@ class StockRepository:
             return []
         q = select(order_stock).where(order_stock.c.order_id.in_(ids)).order_by(order_stock.c.order_id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def waiting_for_mapping(self, store_id: int) -> list[int]:
+        """The store's orders holding lines that no master SKU covered yet."""
+        q = (select(order_stock.c.order_id).join(orders, orders.c.id == order_stock.c.order_id)
+             .where(order_stock.c.state == "unmapped", orders.c.store_id == store_id).order_by(order_stock.c.order_id))
+        return list(self.conn.execute(q).scalars())
 
     def orders_in_state(self, state: str, limit: int = 500) -> list[dict[str, Any]]:
         q = select(order_stock).where(order_stock.c.state == state).order_by(order_stock.c.order_id).limit(limit)

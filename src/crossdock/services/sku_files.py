@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
-
 from crossdock.services.errors import InvalidInput
 from crossdock.services.inventory import AddSku, InventoryService, Temperature, parse_int
+from crossdock.services.stock_files import read_table
 
 COLUMNS = ("code", "title", "barcode", "weight_kg", "length_cm", "width_cm", "height_cm", "cost", "cost_currency",
            "temperature", "safety_stock", "components")
@@ -76,25 +73,6 @@ def sku_from_row(row: dict[str, Any]) -> AddSku:
                   height_cm=n["height_cm"], cost=n["cost"], cost_currency=text.get("cost_currency") or None,
                   temperature=Temperature(temperature), safety_stock=safety,
                   components=parse_components(text.get("components", "")))
-
-
-def read_table(name: str, content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """(line number as the seller sees it, cells) for every non-empty row, the header included."""
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:      # openpyxl raises many kinds for a file that is not a workbook
-            raise InvalidInput(f"{name} is not a readable XLSX file: {exc}") from exc
-        rows: Iterator[list[Any]] = ([("" if c is None else c) for c in r] for r in sheet.iter_rows(values_only=True))
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030")     # Excel in a Chinese locale saves CSV this way
-        rows = (list(r) for r in csv.reader(io.StringIO(text)))
-    for number, row in enumerate(rows, start=1):
-        if any(str(c).strip() for c in row):
-            yield number, row
 
 
 def _header(name: str, row: list[Any]) -> list[str]:
