@@ -43,6 +43,7 @@ class FakeShop:
     orders: dict[str, OrderSnapshot] = field(default_factory=dict)
     listings: dict[tuple[str, str], Listing] = field(default_factory=dict)
     pushes: list[list[StockUpdate]] = field(default_factory=list)
+    gate: threading.Event | None = None    # a stock update waits for it: a slow store
 
 
 class FakeMarket:
@@ -93,6 +94,8 @@ class FakeMarket:
                 self.shop = market.shop(link.external_id)
 
             def push_stock(self, updates: Sequence[StockUpdate]) -> list[StockResult]:
+                if self.shop.gate is not None:
+                    assert self.shop.gate.wait(30), "a test left a store's gate closed"
                 self.shop.pushes.append(list(updates))
                 out = []
                 for u in updates:

@@ -56,6 +56,7 @@ class App:
         return UnitOfWork(self.engine, readonly=readonly)
 
     def close(self) -> None:
+        self.pusher.close()
         self.engine.dispose()
 
 
@@ -119,7 +120,7 @@ def bootstrap(
                         initial_lookback=timedelta(days=settings.initial_lookback_days))
     sync = OrderSync(uow, connectors, stores, bus, clock, policy)
     inventory = InventoryService(uow, bus, clock)
-    pusher = StockPusher(uow, connectors, stores, clock)
+    pusher = StockPusher(uow, connectors, stores, clock, bus)
     return App(settings=settings, engine=engine, clock=clock, bus=bus, connectors=connectors, stores=stores,
                sync=sync, queries=Queries(uow), pushes=PushService(uow, connectors, sync, clock),
                inventory=inventory, listings=ListingService(uow, connectors, stores, bus, clock),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -286,3 +287,73 @@ def test_a_sku_marked_again_during_a_push_round_stays_marked(world: World) -> No
         uow.stock.clear_dirty(seen)
         uow.commit()
         assert [s for s, _ in uow.stock.dirty()] == [sku_id]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_slow_store_holds_back_no_other_and_gets_only_the_newest_value(world: World) -> None:
+    app, market, _ = world
+    app.inventory.add_sku(AddSku("MS-1", "Mug"))
+    app.inventory.adjust([Adjust("CN-SZ", "MS-1", count=10)])
+    a, b = add_store(app, "a"), add_store(app, "b")
+    for ext in "ab":
+        market.shop(ext).listings[("MS-1", "")] = listing("MS-1", 0)
+    for store in (a, b):
+        app.listings.pull(store)
+        app.inventory.set_store_push(store, True)
+    app.pusher.push_dirty()
+    assert [market.shop(x).listings[("MS-1", "")].quantity for x in "ab"] == [10, 10]
+
+    market.shop("a").gate = threading.Event()              # store a's platform hangs
+    app.inventory.adjust([Adjust("CN-SZ", "MS-1", count=5)])
+    first = app.pusher.dispatch()
+    wait_for(lambda: market.shop("b").listings[("MS-1", "")].quantity == 5)    # b did not wait for a
+    app.inventory.adjust([Adjust("CN-SZ", "MS-1", count=7)])
+    second = app.pusher.dispatch()
+    wait_for(lambda: market.shop("b").listings[("MS-1", "")].quantity == 7)
+    app.inventory.adjust([Adjust("CN-SZ", "MS-1", count=10)])    # back to what the table says a shows
+    third = app.pusher.dispatch()
+    assert not first.done.is_set() and third.report.listings == 2      # a's 10 is not "unchanged": 5 is in flight
+    with app.uow(readonly=True) as uow:
+        assert uow.stock.dirty()                           # marks stay until every listing is pushed
+
+    market.shop("a").gate.set()
+    for plan in (first, second, third):
+        assert plan.done.wait(10)
+    assert [market.shop(x).listings[("MS-1", "")].quantity for x in "ab"] == [10, 10]
+    # a got the value in flight, then only the newest: 7 was coalesced away
+    assert [p[0].quantity for p in market.shop("a").pushes[-2:]] == [5, 10]
+    assert [p[0].quantity for p in market.shop("b").pushes[-3:]] == [5, 7, 10]
+    with app.uow(readonly=True) as uow:
+        assert uow.stock.dirty() == []
+    assert app.pusher.push_dirty().listings == 0
+
+
+def test_a_store_whose_connector_breaks_leaves_the_change_to_retry(world: World) -> None:
+    app, market, _ = world
+    app.inventory.add_sku(AddSku("MS-1", "Mug"))
+    app.inventory.adjust([Adjust("CN-SZ", "MS-1", count=3)])
+    store = add_store(app, "a")
+    market.shop("a").listings[("MS-1", "")] = listing("MS-1", 0)
+    app.listings.pull(store)
+    app.inventory.set_store_push(store, True)
+    broken = market.shop("a")
+    original = market.refuse
+
+    class Boom(set[str]):
+        def __contains__(self, item: object) -> bool:
+            raise RuntimeError("connector bug")
+
+    market.refuse = Boom()
+    report = app.pusher.push_dirty()                       # returns: a bug in a connector never hangs a push
+    assert report.failed == 1 and report.pushed == 0
+    [row] = app.listings.listings(store_id=store)
+    assert row["push_state"] == "retry" and "connector bug" in row["push_error"]
+    market.refuse = original
+    assert app.pusher.push_dirty().pushed == 1
+    assert broken.listings[("MS-1", "")].quantity == 3

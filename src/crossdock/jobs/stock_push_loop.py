@@ -1,9 +1,10 @@
-"""Pushes stock as soon as it changes: a thread woken by StockChanged that drains the dirty SKUs until none are
-left (changes arriving meanwhile coalesce into the next round), and wakes now and then for retries."""
+"""Pushes stock as soon as it changes: a thread woken by StockChanged that plans each change at once and hands
+it to the stores' lanes without waiting for earlier pushes to end; now and then it also plans the retries."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import structlog
 
@@ -26,14 +27,17 @@ class StockPushLoop:
         self._wake.set()
 
     def _loop(self) -> None:
+        last_retry = 0.0      # the first plan (after a restart) also takes what waits for a retry
         while not self._stop.is_set():
             self._wake.wait(self._retry)
             self._wake.clear()
             if self._stop.is_set():
                 return
             try:
-                while self._app.pusher.push_dirty().listings and not self._stop.is_set():
-                    pass      # more changed while we pushed: go again at once
+                retries = time.monotonic() - last_retry >= self._retry
+                self._app.pusher.dispatch(retries=retries)
+                if retries:
+                    last_retry = time.monotonic()
             except Exception:
                 log.exception("stock.push_loop_failed")
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -301,6 +302,9 @@ listings = Table(
     UniqueConstraint("store_id", "item_id", "variant_id", name="uq_listings_store_item_variant"),
     Index("ix_listings_sku", "sku_id"),
     Index("ix_listings_store_seller_sku", "store_id", "seller_sku"),
+    # The push loop asks for listings waiting for a retry every few seconds: a few rows among 100,000s.
+    Index("ix_listings_push_retry", "sku_id", sqlite_where=text("push_state = 'retry'"),
+          postgresql_where=text("push_state = 'retry'")),
 )
 
 warehouses = Table(

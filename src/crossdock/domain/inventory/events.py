@@ -20,3 +20,13 @@ class OrdersOversold(Event):
 
     store_id: int
     order_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingsPushed(Event):
+    """New quantities reached (or were refused by) one store's listings of these SKUs."""
+
+    store_id: int
+    sku_ids: frozenset[int]
+    pushed: int
+    failed: int
