@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/sync_calls.py
 	$(BIN)/python bench/propagation.py
+	$(BIN)/python bench/fulfil.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

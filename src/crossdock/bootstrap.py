@@ -16,10 +16,12 @@ import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from crossdock.carriers._registry import CarrierRegistry
 from crossdock.connectors._kit.registry import Registry
 from crossdock.persistence.db import make_engine
 from crossdock.persistence.uow import UnitOfWork
 from crossdock.ports.clock import Clock, SystemClock
+from crossdock.services.carriers import Carriers
 from crossdock.services.connectors import Connectors
 from crossdock.services.inventory import InventoryService
 from crossdock.services.listings import ListingService
@@ -27,11 +29,16 @@ from crossdock.services.messagebus import MessageBus
 from crossdock.services.order_sync import OrderSync, SyncPolicy
 from crossdock.services.pushes import PushService
 from crossdock.services.queries import Queries
+from crossdock.services.returns import ReturnsService
+from crossdock.services.review import ReviewService
 from crossdock.services.secrets import Cipher
+from crossdock.services.shipping import ShippingService
+from crossdock.services.shipping_documents import ShippingDocuments
 from crossdock.services.stock_files import StockFiles
 from crossdock.services.stock_push import StockPusher
 from crossdock.services.stock_reports import StockReports
 from crossdock.services.stores import StoreService
+from crossdock.services.tracking import TrackingService
 from crossdock.settings import Settings
 
 
@@ -51,6 +58,12 @@ class App:
     stock_files: StockFiles
     pusher: StockPusher
     reports: StockReports
+    carriers: Carriers
+    review: ReviewService
+    shipping: ShippingService
+    documents: ShippingDocuments
+    tracking: TrackingService
+    returns: ReturnsService
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)
@@ -106,6 +119,7 @@ def bootstrap(
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     registry: Registry | None = None,
     engine: Engine | None = None,
+    carrier_registry: CarrierRegistry | None = None,
 ) -> App:
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -121,7 +135,13 @@ def bootstrap(
     sync = OrderSync(uow, connectors, stores, bus, clock, policy)
     inventory = InventoryService(uow, bus, clock)
     pusher = StockPusher(uow, connectors, stores, clock, bus)
+    carriers = Carriers(uow, carrier_registry or CarrierRegistry.discover(), cipher, clock, sleep, transports)
     return App(settings=settings, engine=engine, clock=clock, bus=bus, connectors=connectors, stores=stores,
                sync=sync, queries=Queries(uow), pushes=PushService(uow, connectors, sync, clock),
                inventory=inventory, listings=ListingService(uow, connectors, stores, bus, clock),
-               stock_files=StockFiles(uow, inventory, clock), pusher=pusher, reports=StockReports(uow, pusher))
+               stock_files=StockFiles(uow, inventory, clock), pusher=pusher, reports=StockReports(uow, pusher),
+               carriers=carriers, review=ReviewService(uow, bus, clock),
+               shipping=ShippingService(uow, connectors, stores, carriers, bus, clock),
+               documents=ShippingDocuments(uow, clock),
+               tracking=TrackingService(uow, connectors, stores, carriers, clock),
+               returns=ReturnsService(uow, connectors, stores, inventory, clock))

@@ -20,6 +20,7 @@ import structlog
 import uvicorn
 
 from crossdock.bootstrap import App
+from crossdock.demo_fulfilment import CARRIERS
 from crossdock.domain.inventory.model import Reason
 from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.ports.clock import Clock, SystemClock
@@ -262,6 +263,8 @@ PLATFORMS: list[DemoPlatform] = [SHOPEE, AMAZON, LAZADA, TIKTOK, JOOM]
 # serves many stores; each store also lists two products of its own that map to nothing (the unmapped queue).
 _PRODUCTS = ("Ceramic mug", "Bamboo cutting board", "LED desk lamp", "Silicone baking mat", "Glass storage jar",
              "Linen tea towel", "Steel water bottle", "Cotton cushion cover", "Wall clock", "Plant pot")
+# Customs tariff codes (HS, 6 digits) of the products above, for duties-paid lines and commercial invoices.
+_HS_CODES = ("691200", "441911", "940521", "392490", "701349", "630260", "732393", "630492", "910591", "691490")
 _VARIANTS = ("", "", ("Black", "White"), "", ("S", "M", "L"), "", ("Red", "Blue"), "", "", ("Small", "Large"))
 _RATES = {"EUR": Decimal("1"), "GBP": Decimal("0.85"), "SGD": Decimal("1.45"), "MYR": Decimal("5.0"),
           "THB": Decimal("38"), "PHP": Decimal("62"), "VND": Decimal("27000"), "IDR": Decimal("17000")}
@@ -295,7 +298,8 @@ def setup_inventory(app: App) -> bool:
     rng = random.Random("stock")
     changes = []
     for code, title in MASTER_SKUS:
-        app.inventory.add_sku(AddSku(code, title, safety_stock=2, weight_kg=Decimal("0.5")))
+        hs_code = _HS_CODES[int(code[5:8]) % 10]
+        app.inventory.add_sku(AddSku(code, title, safety_stock=2, weight_kg=Decimal("0.5"), hs_code=hs_code))
         changes += [Adjust("CN-SZ", code, count=rng.randint(0, 400), reason=Reason.IMPORT, reference="demo count"),
                     Adjust("DE-BER", code, count=rng.randint(0, 60), reason=Reason.IMPORT, reference="demo count"),
                     Adjust("GB-LON", code, count=rng.randint(0, 30), reason=Reason.IMPORT, reference="demo count")]
@@ -358,6 +362,8 @@ class DemoWorld:
 
     def __post_init__(self) -> None:
         self.emulators: dict[str, Any] = {p.code: p.make(self.clock) for p in self.platforms}
+        # Carriers beside the marketplaces: served, saved and restored the same way.
+        self.carriers: dict[str, Any] = {c.code: c.make(self.clock) for c in CARRIERS}
         for p in self.platforms:
             if self.live and p.live_limits is not None:
                 p.live_limits(self.emulators[p.code])
@@ -380,32 +386,36 @@ class DemoWorld:
             count = max(1, int(self.orders_per_store * p.orders_scale))
             for store in p.stores:
                 p.seed(emu, store, count, now - timedelta(days=self.days), now - timedelta(minutes=5))
+        for code, carrier in self.carriers.items():
+            carrier.restore(self.state_file(code))
         self.save()
         return fresh
 
     def save(self) -> None:
-        for code, emu in self.emulators.items():
+        for code, emu in {**self.emulators, **self.carriers}.items():
             emu.save(self.state_file(code))
 
     def transports(self) -> dict[str, httpx.BaseTransport]:
         """In-process transports (benchmarks): no sockets, same wire."""
-        return {code: emu.transport() for code, emu in self.emulators.items()}
+        return {code: emu.transport() for code, emu in {**self.emulators, **self.carriers}.items()}
 
     def connector_settings(self) -> dict[str, dict[str, Any]]:
         return {p.code: p.settings(f"http://127.0.0.1:{self.base_port + p.port_offset}") for p in self.platforms}
 
     def serve(self) -> None:
         """Serve each emulator on 127.0.0.1:<base_port + offset> from background threads."""
-        for p in self.platforms:
-            port = self.base_port + p.port_offset
-            server = uvicorn.Server(uvicorn.Config(self.emulators[p.code].app, host="127.0.0.1", port=port,
+        served = [(p.code, p.port_offset, self.emulators[p.code].app) for p in self.platforms]
+        served += [(c.code, c.port_offset, self.carriers[c.code].app) for c in CARRIERS]
+        for code, offset, asgi in served:
+            port = self.base_port + offset
+            server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port,
                                                    log_level="warning", access_log=False))
-            thread = threading.Thread(target=server.run, name=f"{p.code}-emulator", daemon=True)
+            thread = threading.Thread(target=server.run, name=f"{code}-emulator", daemon=True)
             thread.start()
             deadline = time.monotonic() + 15
             while not server.started:
                 if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"the {p.code} emulator could not listen on 127.0.0.1:{port} (port in use?)")
+                    raise RuntimeError(f"the {code} emulator could not listen on 127.0.0.1:{port} (port in use?)")
                 time.sleep(0.05)
             self._servers.append(server)
 

@@ -22,7 +22,14 @@ from pydantic import SecretStr
 from crossdock.bootstrap import App, bootstrap
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import CallStats, ListingSource, StockSink
+from crossdock.ports.marketplace import (
+    CallStats,
+    ListingSource,
+    PlatformLogistics,
+    ReturnSource,
+    ShipmentSink,
+    StockSink,
+)
 from crossdock.services.stores import AddStore
 from crossdock.settings import Settings
 
@@ -139,6 +146,27 @@ class Harness(ABC):
         """The fewest calls the platform's batch rules allow to update that many variants of each product."""
         raise NotImplementedError
 
+    # fulfilment: every harness provides these (test_fulfilment.py)
+    logistics = False          # the platform offers its own logistics (PlatformLogistics)
+    returns = False            # the connector reads return requests (ReturnSource)
+
+    def ready_order(self, external_id: str) -> str:
+        """A paid order, awaiting shipment, with at least two lines (two units of one, one of another)."""
+        raise NotImplementedError
+
+    def shipment_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        """What the emulator now holds about the order's shipment: {"shipped": bool, "status": the platform's
+        order status, "tracking_number": str, "carrier": str as the platform names it}."""
+        raise NotImplementedError
+
+    def unknown_order_id(self) -> str:
+        """An order id in the platform's own format that no store has."""
+        raise NotImplementedError
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
+        """The buyer of a shipped (or delivered) order asks to return `quantity` units of its first line."""
+        raise NotImplementedError
+
     def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
         """Have the emulator deliver its signed pushes to `url` through `transport` (only when `pushes`)."""
         raise NotImplementedError
@@ -160,6 +188,18 @@ class Harness(ABC):
     def stock_sink(self, store_id: int) -> StockSink:
         return self.app.connectors.stock_sink(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
                                               CallStats())
+
+    def shipment_sink(self, store_id: int) -> ShipmentSink:
+        return self.app.connectors.shipment_sink(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                                 CallStats())
+
+    def platform_logistics(self, store_id: int) -> PlatformLogistics:
+        return self.app.connectors.logistics(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                             CallStats())
+
+    def return_source(self, store_id: int) -> ReturnSource:
+        return self.app.connectors.return_source(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                                 CallStats())
 
     def currency(self, region: str) -> str:
         return {"SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND", "PH": "PHP", "ID": "IDR", "TW": "TWD",

@@ -385,7 +385,8 @@ def test_the_directory_lists_the_merchants_stores_and_skips_a_broken_one() -> No
 def test_the_connector_is_registered_for_merchant_accounts() -> None:
     spec = Registry.discover().get("joom")
     assert spec.tokens_per == "account" and spec.directory is not None and spec.pushes is None
-    assert spec.capabilities == frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK})
+    assert spec.capabilities == frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK,
+                                           Capability.SHIPMENTS, Capability.LOGISTICS, Capability.RETURNS})
     settings = spec.settings.model_validate({"client_id": "c", "client_secret": "s"})
     assert settings.model_dump()["page_size"] == 500
     with pytest.raises(ValueError):

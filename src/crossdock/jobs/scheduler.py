@@ -10,12 +10,13 @@ import structlog
 
 from crossdock.bootstrap import App
 from crossdock.jobs.runner import JobRunner
-from crossdock.jobs.tasks import pull_key, pull_store_orders
+from crossdock.jobs.tasks import fulfilment_round, pull_key, pull_store_orders, pull_store_returns
 
 log = structlog.get_logger(__name__)
 
 
 DISCOVER_EVERY_SECONDS = 3600.0   # store status and performance as the platform reports them
+FULFILMENT_EVERY_SECONDS = 900.0  # tracking, confirmation retries, exceptions, return requests
 
 
 class Scheduler:
@@ -24,6 +25,7 @@ class Scheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_discover: float | None = None
+        self._last_fulfilment: float | None = None
 
     def tick(self) -> int:
         queued = 0
@@ -31,9 +33,15 @@ class Scheduler:
             self._last_discover = time.monotonic()
             for account_id in self._app.stores.directory_account_ids():
                 self._runner.submit(f"discover:{account_id}", partial(self._app.stores.discover, account_id))
-        for store_id in self._app.stores.pullable_ids():
+        pullable = self._app.stores.pullable_ids()
+        for store_id in pullable:
             _, new = self._runner.submit(pull_key(store_id), partial(pull_store_orders, self._app, store_id))
             queued += int(new)
+        if self._last_fulfilment is None or time.monotonic() - self._last_fulfilment >= FULFILMENT_EVERY_SECONDS:
+            self._last_fulfilment = time.monotonic()
+            self._runner.submit("fulfilment", partial(fulfilment_round, self._app))
+            for store_id in pullable:
+                self._runner.submit(f"returns:{store_id}", partial(pull_store_returns, self._app, store_id))
         return queued
 
     def _loop(self) -> None:

@@ -25,3 +25,18 @@ def pull_store_orders(app: App, store_id: int, trigger: str = "schedule") -> Syn
 def pull_key(store_id: int) -> str:
     """One pending pull per store: its identity key."""
     return f"orders:{store_id}"
+
+
+def fulfilment_round(app: App) -> None:
+    """Parcels' tracking, the marketplaces' shipment confirmations still due (retries), and exceptions."""
+    tracked = app.tracking.track()
+    confirmed = app.shipping.confirm()
+    exceptions = app.tracking.check_exceptions()
+    log.info("fulfilment.round", tracked=tracked.shipments, events=tracked.new_events, delivered=tracked.delivered,
+             confirmed=confirmed.done, confirm_failed=confirmed.failed, exceptions_open=exceptions.open)
+
+
+def pull_store_returns(app: App, store_id: int) -> None:
+    report = app.returns.pull(store_id)
+    if report.errors:
+        log.info("returns.skipped", store_id=store_id, errors=report.errors)

@@ -260,6 +260,8 @@ skus = Table(
     Column("cost_currency", String(3)),
     Column("temperature", String(16), nullable=False),     # ambient, chilled, frozen
     Column("safety_stock", Integer, nullable=False, server_default="0"),
+    Column("hs_code", String(16), nullable=False, server_default=""),        # customs tariff code
+    Column("origin_country", String(2), nullable=False, server_default="CN"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("code", name="uq_skus_code"),
@@ -414,4 +416,230 @@ stock_imports = Table(
     Column("lines", Integer, nullable=False),
     Column("applied", Integer, nullable=False),
     Column("errors", Json, nullable=False),           # [{"line": 7, "error": "..."}]
+)
+
+# --- fulfilment ---------------------------------------------------------------------------------------------
+
+# Where a warehouse ships from (the sender on labels and customs papers); JSON of domain Address fields.
+warehouse_addresses = Table(
+    "warehouse_addresses", metadata,
+    Column("warehouse_id", Id, ForeignKey("warehouses.id", ondelete="CASCADE"), primary_key=True),
+    Column("address", Json, nullable=False),
+)
+
+# The company that sells and invoices (one seller may run several), with its gapless invoice counter.
+seller_entities = Table(
+    "seller_entities", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", Json, nullable=False),
+    Column("vat_number", String(32), nullable=False, server_default=""),
+    Column("eori", String(32), nullable=False, server_default=""),
+    Column("invoice_prefix", String(16), nullable=False),
+    Column("next_invoice", Integer, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("code", name="uq_seller_entities_code"),
+)
+
+# Per store: who invoices its buyers and where its returns go.
+store_fulfilment = Table(
+    "store_fulfilment", metadata,
+    Column("store_id", Id, ForeignKey("stores.id"), primary_key=True),
+    Column("seller_entity_id", Id, ForeignKey("seller_entities.id")),
+    Column("return_warehouse_id", Id, ForeignKey("warehouses.id")),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Review rules: which are on and their parameters; a code without a row is on with its defaults.
+review_rules = Table(
+    "review_rules", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("params", Json, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Buyers, addresses, phones and e-mails whose orders are held; `value` is the normalised key.
+blacklist = Table(
+    "blacklist", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),          # buyer, address, phone, email
+    Column("value", String(500), nullable=False),
+    Column("shown", String(500), nullable=False),         # as the seller typed it
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kind", "value", name="uq_blacklist_kind_value"),
+)
+
+# Where an order stands in review: one row once reviewed; reasons are the holds' codes and messages.
+order_reviews = Table(
+    "order_reviews", metadata,
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), nullable=False),          # held, approved, cancelled
+    Column("reasons", Json, nullable=False),              # [{"code": "phone", "message": "..."}]
+    Column("decided_by", String(16), nullable=False),     # rules, seller
+    Column("note", Text, nullable=False, server_default=""),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
+    Index("ix_order_reviews_state", "state"),
+)
+
+# The seller's accounts with carriers; settings (credentials) encrypted as a whole.
+carrier_accounts = Table(
+    "carrier_accounts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("carrier", String(32), nullable=False),        # adapter code, or "platform" for marketplace logistics
+    Column("name", String(200), nullable=False),
+    Column("settings", LargeBinary, nullable=False),      # Fernet of the JSON settings
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("name", name="uq_carrier_accounts_name"),
+)
+
+shipping_rules = Table(
+    "shipping_rules", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("priority", Integer, nullable=False),          # lower wins
+    Column("carrier_account_id", Id, ForeignKey("carrier_accounts.id"), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("conditions", Json, nullable=False),           # countries, platforms, stores, warehouses, weights, values
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+pickup_points = Table(
+    "pickup_points", metadata,
+    Column("id", Id, primary_key=True),
+    Column("carrier", String(32), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", Json, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("hours", Json, nullable=False),                # [{"weekday": 0, "opens": "08:00", "closes": "20:00"}]
+    Column("slot_minutes", Integer, nullable=False),
+    UniqueConstraint("carrier", "external_id", name="uq_pickup_points_carrier_external"),
+)
+
+# One parcel: part of an order (split) or several orders of one buyer (merged). The label is bought once:
+# `reference` is ours and unique, so a retry after a crash finds the shipment instead of buying again.
+shipments = Table(
+    "shipments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
+    Column("temperature", String(16), nullable=False),
+    Column("state", String(16), nullable=False),          # planned, labelled, shipped, delivered, returned, cancelled
+    Column("carrier_account_id", Id, ForeignKey("carrier_accounts.id")),
+    Column("carrier", String(32)),
+    Column("service", String(64)),
+    Column("chosen_by", String(16)),                      # rule, seller
+    Column("weight_grams", Integer, nullable=False),
+    Column("value", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("recipient", Json, nullable=False),
+    Column("pickup_point_id", Id, ForeignKey("pickup_points.id")),
+    Column("pickup_slot_start", UTCDateTime()),
+    Column("pickup_slot_end", UTCDateTime()),
+    Column("tracking_number", String(64)),
+    Column("carrier_shipment_id", String(128)),
+    Column("label", LargeBinary),
+    Column("label_format", String(8)),
+    Column("label_error", Text),
+    Column("labelled_at", UTCDateTime()),
+    Column("platform_state", String(16), nullable=False, server_default="none"),   # none, ok, retry, failed
+    Column("platform_error", Text),
+    Column("platform_attempts", Integer, nullable=False, server_default="0"),
+    Column("confirmed_at", UTCDateTime()),
+    Column("tracking_status", String(24)),
+    Column("last_event_at", UTCDateTime()),
+    Column("tracked_at", UTCDateTime()),
+    Column("delivered_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("reference", name="uq_shipments_reference"),
+    Index("ix_shipments_state", "state"),
+    Index("ix_shipments_tracking", "tracking_number"),
+)
+
+shipment_lines = Table(
+    "shipment_lines", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shipment_id", Id, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity > 0", name="positive"),
+    Index("ix_shipment_lines_shipment", "shipment_id"),
+    Index("ix_shipment_lines_order", "order_id"),
+)
+
+tracking_events = Table(
+    "tracking_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shipment_id", Id, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("location", String(200), nullable=False),
+    UniqueConstraint("shipment_id", "at", "code", name="uq_tracking_events_shipment_at_code"),
+)
+
+# Exceptions a seller must look at; one open row per (kind, order or shipment), closed when it resolves.
+fulfilment_exceptions = Table(
+    "fulfilment_exceptions", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(24), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id")),
+    Column("shipment_id", Id, ForeignKey("shipments.id")),
+    Column("detail", Text, nullable=False),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime()),
+    Index("ix_fulfilment_exceptions_open", "resolved_at", "kind"),
+)
+
+# After-sales: a platform's return request, where the goods go, and what became of them.
+returns = Table(
+    "returns", metadata,
+    Column("id", Id, primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("platform_return_id", String(100), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id")),
+    Column("platform_order_id", String(100), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("platform_status", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("refund", Amount()),
+    Column("currency", String(3)),
+    Column("tracking_number", String(64), nullable=False, server_default=""),
+    Column("warehouse_id", Id, ForeignKey("warehouses.id")),
+    Column("lines", Json, nullable=False),               # [{"platform_line_id", "sku", "sku_id", "quantity"}]
+    Column("received_at", UTCDateTime()),
+    Column("inspection", Json),                          # [{"sku_id", "restocked", "written_off", "note"}]
+    Column("raw", Json),
+    Column("platform_updated_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("store_id", "platform_return_id", name="uq_returns_store_platform_return"),
+    Index("ix_returns_state", "state"),
+)
+
+# EU sales invoices as issued: the number is taken from the entity's counter in the same transaction.
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Id, primary_key=True),
+    Column("seller_entity_id", Id, ForeignKey("seller_entities.id"), nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("vat_rate", Numeric(5, 2), nullable=False),
+    Column("net", Amount(), nullable=False),
+    Column("vat", Amount(), nullable=False),
+    Column("gross", Amount(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    UniqueConstraint("seller_entity_id", "number", name="uq_invoices_entity_number"),
+    UniqueConstraint("order_id", name="uq_invoices_order"),
 )

@@ -11,6 +11,9 @@ from crossdock.persistence.repositories.inventory import CatalogueRepository, Li
 from crossdock.persistence.repositories.orders import OrderRepository
 from crossdock.persistence.repositories.pushes import PushRepository
 from crossdock.persistence.repositories.quarantine import QuarantineRepository
+from crossdock.persistence.repositories.returns import ReturnRepository
+from crossdock.persistence.repositories.review import ReviewRepository
+from crossdock.persistence.repositories.shipments import ShipmentRepository
 from crossdock.persistence.repositories.stores import CredentialRepository, StoreRepository
 from crossdock.persistence.repositories.sync import SyncRepository
 
@@ -27,6 +30,9 @@ class UnitOfWork:
     catalogue: CatalogueRepository
     listings: ListingRepository
     stock: StockRepository
+    review: ReviewRepository
+    shipments: ShipmentRepository
+    returns: ReturnRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -53,6 +59,9 @@ class UnitOfWork:
         self.catalogue = CatalogueRepository(conn)
         self.listings = ListingRepository(conn)
         self.stock = StockRepository(conn)
+        self.review = ReviewRepository(conn)
+        self.shipments = ShipmentRepository(conn)
+        self.returns = ReturnRepository(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -10,8 +10,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
+from crossdock.domain.fulfilment.returns import ReturnRequest
+from crossdock.domain.fulfilment.tracking import TrackingEvent
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import OrderSnapshot
+from crossdock.ports.carrier import CarrierShipment, Parcel
 
 
 class UnknownPlatform(LookupError):
@@ -25,6 +28,8 @@ class Capability(StrEnum):
     LISTINGS = "listings"
     MESSAGES = "messages"
     PAYOUTS = "payouts"
+    LOGISTICS = "logistics"        # the marketplace's own carrier service (Shopee channels, Joom Logistics, …)
+    RETURNS = "returns"
 
 
 class TimeField(StrEnum):
@@ -210,4 +215,59 @@ class StockSink(Protocol):
         """Send new quantities in the platform's largest batches, one result per update in the same order.
         A refusal of one listing is a result; a failure of the store or the call (auth, platform down after
         retries) raises the _kit error."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedLine:
+    platform_line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentNotice:
+    """Tells the platform that an order, or part of it, left with a carrier: what the buyer and the platform's
+    late-shipment clock wait for."""
+
+    platform_order_id: str
+    carrier_code: str           # Crossdock's carrier code ("dhl", "yunexpress", …); the connector maps it to the
+    carrier_name: str           # platform's provider list, falling back to the name where the platform takes one
+    tracking_number: str
+    shipped_at: datetime
+    lines: tuple[ShippedLine, ...] = ()    # empty: the whole order
+    package_id: str = ""        # the platform's package (Shopee package_number, TikTok package id) when it has one
+    service: str = ""           # the carrier's service, for platforms that ask for a shipping method
+
+
+class ShipmentSink(Protocol):
+    def confirm_shipment(self, notice: ShipmentNotice) -> None:
+        """Tell the platform. Confirming again what the platform already shows succeeds (a retry after a lost
+        answer must not fail). A refusal raises the _kit `Fatal` with the platform's words; a failure worth
+        retrying raises `Retryable`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticsRequest:
+    platform_order_id: str
+    package_id: str = ""
+    lines: tuple[ShippedLine, ...] = ()    # empty: the whole order
+    parcel: Parcel | None = None
+    handover: str = "dropoff"   # "pickup" (the carrier collects) or "dropoff" (the seller brings it)
+
+
+class PlatformLogistics(Protocol):
+    """The marketplace arranges the carrier: it gives the tracking number and the label, and the order counts
+    as shipped on the platform once the parcel is handed over. Refusals raise `Fatal` with the platform's words."""
+
+    def arrange(self, request: LogisticsRequest) -> CarrierShipment: ...
+
+    def track(self, platform_order_ids: Sequence[str]) -> dict[str, list[TrackingEvent]]: ...
+
+
+class ReturnSource(Protocol):
+    max_window: timedelta
+
+    def list_returns(self, since: datetime, until: datetime) -> Iterator[list[ReturnRequest | BadRecord]]:
+        """Return requests updated in [since, until], page by page; one the connector cannot map is a BadRecord."""
         ...

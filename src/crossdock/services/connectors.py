@@ -18,7 +18,10 @@ from crossdock.ports.marketplace import (
     CallStats,
     ListingSource,
     OrderSource,
+    PlatformLogistics,
     PushParser,
+    ReturnSource,
+    ShipmentSink,
     StockSink,
     StoreDirectory,
     StoreLink,
@@ -81,6 +84,27 @@ class Connectors:
             raise NotConfigured(f"{spec.name} has no stock connector")
         return spec.stock(self.settings(store.platform), self._link(store, tokens, stats),
                           self._context(store.platform))
+
+    def shipment_sink(self, store: Store, tokens: TokenStore, stats: CallStats) -> ShipmentSink:
+        spec = self.registry.get(store.platform)
+        if spec.shipments is None:
+            raise NotConfigured(f"{spec.name} has no shipment connector")
+        return spec.shipments(self.settings(store.platform), self._link(store, tokens, stats),
+                              self._context(store.platform))
+
+    def logistics(self, store: Store, tokens: TokenStore, stats: CallStats) -> PlatformLogistics:
+        spec = self.registry.get(store.platform)
+        if spec.logistics is None:
+            raise NotConfigured(f"{spec.name} offers no logistics of its own through its API")
+        return spec.logistics(self.settings(store.platform), self._link(store, tokens, stats),
+                              self._context(store.platform))
+
+    def return_source(self, store: Store, tokens: TokenStore, stats: CallStats) -> ReturnSource:
+        spec = self.registry.get(store.platform)
+        if spec.returns is None:
+            raise NotConfigured(f"{spec.name} has no returns connector")
+        return spec.returns(self.settings(store.platform), self._link(store, tokens, stats),
+                            self._context(store.platform))
 
     def directory(self, platform: str, link: AccountLink) -> StoreDirectory:
         spec = self.registry.get(platform)

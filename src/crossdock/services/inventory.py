@@ -45,6 +45,8 @@ class AddSku:
     temperature: Temperature = Temperature.AMBIENT
     safety_stock: int = 0
     components: Mapping[str, int] = field(default_factory=dict)   # a bundle: component code -> units
+    hs_code: str = ""               # customs tariff code (6 to 10 digits), for commercial invoices
+    origin_country: str = "CN"      # where the goods were made (ISO 3166-1 alpha-2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,12 @@ class InventoryService:
             raise InvalidInput("safety stock cannot be negative")
         if cmd.cost is not None and not cmd.cost_currency:
             raise InvalidInput("a cost needs its currency (ISO 4217, e.g. CNY)")
+        hs_code = cmd.hs_code.replace(".", "").replace(" ", "")
+        if hs_code and not (hs_code.isdigit() and 6 <= len(hs_code) <= 10):
+            raise InvalidInput(f"HS code must have 6 to 10 digits, got {cmd.hs_code!r}")
+        origin = cmd.origin_country.strip().upper()
+        if len(origin) != 2 or not origin.isalpha():
+            raise InvalidInput(f"origin country must be an ISO 3166-1 alpha-2 code, got {cmd.origin_country!r}")
         now = self._clock.now()
         with self._uow() as uow:
             parts = uow.catalogue.skus_by_code(cmd.components)
@@ -111,7 +119,7 @@ class InventoryService:
                     "width_cm": cmd.width_cm, "height_cm": cmd.height_cm, "cost": cmd.cost,
                     "cost_currency": cmd.cost_currency.upper() if cmd.cost_currency else None,
                     "temperature": Temperature(cmd.temperature).value, "safety_stock": cmd.safety_stock,
-                    "created_at": now, "updated_at": now})
+                    "hs_code": hs_code, "origin_country": origin, "created_at": now, "updated_at": now})
             except IntegrityError as exc:
                 raise InvalidInput(f"SKU {code} already exists") from exc
             uow.catalogue.set_components(sku_id, {parts[c].id: q for c, q in cmd.components.items()})

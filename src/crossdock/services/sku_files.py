@@ -12,7 +12,7 @@ from crossdock.services.inventory import AddSku, InventoryService, Temperature, 
 from crossdock.services.stock_files import read_table
 
 COLUMNS = ("code", "title", "barcode", "weight_kg", "length_cm", "width_cm", "height_cm", "cost", "cost_currency",
-           "temperature", "safety_stock", "components")
+           "temperature", "safety_stock", "components", "hs_code", "origin_country")
 _DECIMALS = ("weight_kg", "length_cm", "width_cm", "height_cm", "cost")
 
 
@@ -72,7 +72,8 @@ def sku_from_row(row: dict[str, Any]) -> AddSku:
                   weight_kg=n["weight_kg"], length_cm=n["length_cm"], width_cm=n["width_cm"],
                   height_cm=n["height_cm"], cost=n["cost"], cost_currency=text.get("cost_currency") or None,
                   temperature=Temperature(temperature), safety_stock=safety,
-                  components=parse_components(text.get("components", "")))
+                  components=parse_components(text.get("components", "")), hs_code=text.get("hs_code", ""),
+                  origin_country=text.get("origin_country") or "CN")
 
 
 def _header(name: str, row: list[Any]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from crossdock.connectors.amazon.adapter import FEED_POLL_SECONDS, FEED_THRESHOLD
-from crossdock.emulators._common.catalogue import ProductSpec
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.amazon import AmazonEmulator
 from crossdock.emulators.amazon.feeds import PER_MESSAGE, PROCESSING_TIME, QUEUE_TIME
 from crossdock.emulators.amazon.world import INDEX_LAG, iso, parse_iso
@@ -22,6 +22,10 @@ from tests.contract.harness import Harness
 _STATUS_WORDS = {"CANCELLED": "Canceled", "SHIPPED": "Shipped", "READY_TO_SHIP": "Unshipped", "UNPAID": "Pending"}
 # Open orders first, so a test that moves "the first seeded order" along picks one that can move.
 _OPEN_FIRST = {"Unshipped": 0, "PartiallyShipped": 1, "Pending": 2, "PendingAvailability": 3}
+_READY_CATALOGUE = (
+    ProductSpec("Desk Lamp", (VariantSpec("FUL-LAMP", "", Decimal("24.90"), 50),)),
+    ProductSpec("Phone Case", (VariantSpec("FUL-CASE-BLK", "Black", Decimal("9.90"), 50),)),
+)
 
 
 class AmazonHarness(Harness):
@@ -154,6 +158,25 @@ class AmazonHarness(Harness):
             return checks + updates
         processing = (QUEUE_TIME + PROCESSING_TIME + updates * PER_MESSAGE).total_seconds()
         return checks + 3 + math.ceil(processing / FEED_POLL_SECONDS) + 2
+
+    # --- fulfilment: seller-fulfilled orders confirmed with confirmShipment; no Buy Shipping, no returns -------
+
+    def ready_order(self, external_id: str) -> str:
+        self.emu.set_catalogue(external_id, _READY_CATALOGUE)
+        order_id = self.emu.place_order_lines(external_id, [("FUL-LAMP", 2), ("FUL-CASE-BLK", 1)])
+        assert order_id is not None
+        return order_id
+
+    def shipment_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        status = str(self.emu.orders(external_id)[order_id]["OrderStatus"])
+        packages = self.emu.shipments(external_id, order_id)
+        last = packages[-1] if packages else {}
+        carrier = last.get("carrierName") or last.get("carrierCode", "")
+        return {"shipped": status in ("Shipped", "PartiallyShipped"), "status": status,
+                "tracking_number": last.get("trackingNumber", ""), "carrier": carrier}
+
+    def unknown_order_id(self) -> str:
+        return "999-9999999-9999999"
 
 
 HARNESS = AmazonHarness

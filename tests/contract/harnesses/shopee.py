@@ -102,5 +102,39 @@ class ShopeeHarness(Harness):
         # update_stock carries one item (product) per call, up to 50 of its models.
         return sum(math.ceil(count / self.stock_batch) for count in updates_per_product)
 
+    # fulfilment
+    logistics = True
+    returns = True
+
+    def _cart(self, external_id: str) -> list[tuple[str, int]]:
+        rows = [row for row in self.emu.listings(int(external_id)) if row["active"] and row["seller_sku"]]
+        first = next(row for row in rows if row["quantity"] >= 2)
+        second = next(row for row in rows if row["quantity"] >= 1 and row["seller_sku"] != first["seller_sku"])
+        return [(first["seller_sku"], 2), (second["seller_sku"], 1)]
+
+    def ready_order(self, external_id: str) -> str:
+        # The buyer picked the shop's non-integrated channel: the seller ships with its own carrier.
+        order_sn = self.emu.place_cart(int(external_id), self._cart(external_id), own_carrier=True)
+        assert order_sn is not None
+        return order_sn
+
+    def logistics_order(self, external_id: str) -> str:
+        """A ready order on an integrated channel: Shopee's logistics carries it."""
+        order_sn = self.emu.place_cart(int(external_id), self._cart(external_id))
+        assert order_sn is not None
+        return order_sn
+
+    def shipment_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        truth = self.emu.shipment(int(external_id), order_id)
+        return {"shipped": truth["order_status"] in ("SHIPPED", "TO_CONFIRM_RECEIVE", "COMPLETED", "TO_RETURN"),
+                "status": truth["order_status"], "tracking_number": truth["tracking_number"],
+                "carrier": truth["shipping_carrier"]}
+
+    def unknown_order_id(self) -> str:
+        return "261101ZZZZ9999"
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
+        return self.emu.open_return(int(external_id), order_id, quantity)
+
 
 HARNESS = ShopeeHarness

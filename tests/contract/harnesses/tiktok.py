@@ -10,12 +10,18 @@ from typing import Any
 
 import httpx
 
-from crossdock.emulators._common.catalogue import ProductSpec
+from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.tiktok import TikTokEmulator
 from tests.contract.harness import Harness
 
 # Statuses from which an order can still move on to IN_TRANSIT in our machine.
 _OPEN = ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "AWAITING_COLLECTION", "PARTIALLY_SHIPPING")
+# Statuses of an order whose goods left the seller (with its own carrier or TikTok's).
+_SHIPPED = ("AWAITING_COLLECTION", "PARTIALLY_SHIPPING", "IN_TRANSIT", "DELIVERED", "COMPLETED")
+_READY_CATALOGUE = (
+    ProductSpec("Desk Lamp", (VariantSpec("FUL-LAMP", "", Decimal("24.90"), 50),)),
+    ProductSpec("Phone Case", (VariantSpec("FUL-CASE-BLK", "Black", Decimal("9.90"), 50),)),
+)
 
 
 class TikTokHarness(Harness):
@@ -26,6 +32,10 @@ class TikTokHarness(Harness):
     stock_needs_active = True   # Update Inventory: "The SKU ID must belong to a product with the ACTIVATE status"
     stock_per_call = 100  # Update Inventory: the SKUs of one product, at most 100
     pushes = True
+    # A US shop whose warehouse delivery setting is seller shipping: the seller uploads its own tracking numbers
+    # (Ship Package / Mark Package As Shipped) or buys a TikTok Shipping label (Create Packages, US only).
+    logistics = True
+    returns = True
     APP_KEY = "6d2f0kq8vb3na"
     APP_SECRET = "tts-secret-test-6f1c0e9a2b7d4c3e8a5f"
     SELLER = "crossdock-seller"
@@ -76,6 +86,10 @@ class TikTokHarness(Harness):
     def set_status(self, external_id: str, order_id: str, platform_status: str) -> None:
         self.emu.set_order_status(external_id, order_id, platform_status)
 
+    def region(self) -> str:
+        # The markets where sellers both ship with their own carrier and buy TikTok Shipping labels through the API.
+        return "US"
+
     def shipped_status(self) -> str:
         return "IN_TRANSIT"
 
@@ -123,5 +137,27 @@ class TikTokHarness(Harness):
         # refresh call.
         return 2 + sum(math.ceil(n / self.stock_per_call) for n in updates_per_product if n)
 
+    # --- fulfilment ---------------------------------------------------------------------------------
+
+    def ready_order(self, external_id: str) -> str:
+        # Placed in a shop set to seller shipping: two units of the lamp, one case, one package.
+        self.emu.set_shipping_type(external_id, "SELLER")
+        self.emu.set_catalogue(external_id, _READY_CATALOGUE)
+        order_id = self.emu.place_order_lines(external_id, [("FUL-LAMP", 2), ("FUL-CASE-BLK", 1)])
+        assert order_id is not None
+        return order_id
+
+    def shipment_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        order = self.emu.orders(external_id)[order_id]
+        return {"shipped": order["status"] in _SHIPPED, "status": order["status"],
+                "tracking_number": order.get("tracking_number", ""), "carrier": order.get("shipping_provider", "")}
+
+    def unknown_order_id(self) -> str:
+        return "576999999999999999"
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
+        return self.emu.open_return(external_id, order_id, quantity)
+
 
 HARNESS = TikTokHarness
+

@@ -20,7 +20,10 @@ from crossdock.ports.marketplace import (
     Capability,
     ListingSource,
     OrderSource,
+    PlatformLogistics,
     PushParser,
+    ReturnSource,
+    ShipmentSink,
     StockSink,
     StoreDirectory,
     StoreLink,
@@ -59,6 +62,9 @@ class ConnectorSpec:
     pushes: Callable[[Any], PushParser] | None = None
     listings: Callable[[Any, StoreLink, ConnectorContext], ListingSource] | None = None
     stock: Callable[[Any, StoreLink, ConnectorContext], StockSink] | None = None
+    shipments: Callable[[Any, StoreLink, ConnectorContext], ShipmentSink] | None = None
+    logistics: Callable[[Any, StoreLink, ConnectorContext], PlatformLogistics] | None = None
+    returns: Callable[[Any, StoreLink, ConnectorContext], ReturnSource] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

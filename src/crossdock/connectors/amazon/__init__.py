@@ -15,6 +15,7 @@ from crossdock.connectors.amazon.adapter import (
     split_store_id,
 )
 from crossdock.connectors.amazon.client import USAGE_PLANS, AmazonClient
+from crossdock.connectors.amazon.fulfilment import AmazonShipments
 from crossdock.connectors.amazon.webhooks import AmazonPushes
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
 
@@ -64,6 +65,11 @@ def _stock(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> 
                        marketplace_id, ctx.sleep)
 
 
+def _shipments(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonShipments:
+    seller_id, marketplace_id = split_store_id(link.external_id)
+    return AmazonShipments(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), marketplace_id)
+
+
 def _authorizer(settings: AmazonSettings, ctx: ConnectorContext) -> AmazonAuthorizer:
     return AmazonAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -79,7 +85,7 @@ def _pushes(settings: AmazonSettings) -> AmazonPushes:
 CONNECTOR = ConnectorSpec(
     code="amazon",
     name="Amazon",
-    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS}),
     settings=AmazonSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -88,4 +94,5 @@ CONNECTOR = ConnectorSpec(
     pushes=_pushes,
     listings=_listings,
     stock=_stock,
+    shipments=_shipments,
 )

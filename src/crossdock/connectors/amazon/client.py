@@ -28,6 +28,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getOrders": (0.0167, 20),
     "getOrder": (0.5, 30),
     "getOrderItems": (0.5, 30),
+    "confirmShipment": (2.0, 10),
     "createRestrictedDataToken": (1.0, 10),
     "getMarketplaceParticipations": (0.016, 15),
     "searchListingsItems": (5.0, 5),
@@ -252,6 +253,8 @@ class AmazonClient:
                 bucket.rate = float(limit)
         except ValueError:
             pass
+        if response.status_code == 204:
+            return {}     # confirmShipment: success with an empty body
         try:
             body = response.json()
         except ValueError:
@@ -309,6 +312,11 @@ class AmazonClient:
         params: dict[str, str | int] = {"NextToken": next_token} if next_token else {}
         return self._payload("getOrderItems", self._call("getOrderItems", "GET",
                                                          f"/orders/v0/orders/{order_id}/orderItems", params=params))
+
+    def confirm_shipment(self, order_id: str, body: dict[str, Any]) -> None:
+        """Orders v0 confirmShipment: POST /orders/v0/orders/{orderId}/shipmentConfirmation (204, no body)."""
+        self._call("confirmShipment", "POST", f"/orders/v0/orders/{quote(order_id, safe='')}/shipmentConfirmation",
+                   body=body)
 
     def search_listings_items(self, seller_id: str, marketplace_id: str, *, included: Sequence[str],
                               page_size: int = 20, page_token: str = "", created_after: datetime | None = None,

@@ -16,6 +16,8 @@ from crossdock.connectors.joom.adapter import (
     JoomStock,
 )
 from crossdock.connectors.joom.client import JoomClient
+from crossdock.connectors.joom.fulfilment import JoomLogistics, JoomShipments
+from crossdock.connectors.joom.returns import JoomReturns
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
 
 
@@ -65,6 +67,20 @@ def _stock(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> Jo
     return JoomStock(_client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False))
 
 
+def _shipments(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomShipments:
+    return JoomShipments(_client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False))
+
+
+def _logistics(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomLogistics:
+    return JoomLogistics(_client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False))
+
+
+def _returns(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomReturns:
+    # Read through orders/multi, so metered with the order pulls.
+    return JoomReturns(_client(settings, ctx, link.stats, link.tokens, link.account_id), link.external_id,
+                       settings.page_size)
+
+
 def _directory(settings: JoomSettings, link: AccountLink, ctx: ConnectorContext) -> JoomDirectory:
     return JoomDirectory(_client(settings, ctx, link.stats, link.tokens))
 
@@ -76,7 +92,8 @@ def _authorizer(settings: JoomSettings, ctx: ConnectorContext) -> JoomAuthorizer
 CONNECTOR = ConnectorSpec(
     code="joom",
     name="Joom",
-    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
+                            Capability.LOGISTICS, Capability.RETURNS}),
     settings=JoomSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -84,4 +101,7 @@ CONNECTOR = ConnectorSpec(
     directory=_directory,
     listings=_listings,
     stock=_stock,
+    shipments=_shipments,
+    logistics=_logistics,
+    returns=_returns,
 )

@@ -31,6 +31,11 @@ ORDER_PATH = "/api/v3/orders"
 STORES_PATH = "/api/v3/stores"
 PRODUCTS_MULTI_PATH = "/api/v3/products/multi"
 PRODUCT_UPDATE_PATH = "/api/v3/products/update"
+FULFILL_PATH = "/api/v3/orders/fulfill"
+FULFILL_ONLINE_PATH = "/api/v3/orders/fulfillOnline"
+SHIPPING_LABEL_PATH = "/api/v3/orders/shippingLabel"
+# Assumption: the docs name a shipping providers list endpoint under Orders but we found no copy of its page.
+SHIPPING_PROVIDERS_PATH = "/api/v3/orders/shippingProviders"
 # Answers to a write that refuse what was sent (invalid_argument, not_found) rather than fail the call.
 _REFUSALS = frozenset({400, 404})
 
@@ -292,3 +297,49 @@ class JoomClient:
         except ValueError:
             errors = []
         return errors or [{"code": f"http_{response.status_code}", "message": response.text[:200]}]
+
+    # --- fulfilment -----------------------------------------------------------------------------
+
+    def _post(self, path: str, params: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+        def build(tokens: TokenSet) -> httpx.Request:
+            return self._api.http.build_request("POST", path, params=params, json=payload,
+                                                headers=self._headers(tokens))
+
+        return self._authorized(build, self._parse_v3)
+
+    def fulfill_offline(self, order_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Orders, "/orders/fulfill": POST /api/v3/orders/fulfill?id= {provider | providerId, trackingNumber} ->
+        the shipped order."""
+        data = self._post(FULFILL_PATH, {"id": order_id}, payload).get("data")
+        if not isinstance(data, dict):
+            raise Retryable("Joom answered /orders/fulfill without the order")
+        return data
+
+    def fulfill_online(self, order_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Orders, "/orders/fulfillOnline": POST /api/v3/orders/fulfillOnline?id= -> {trackingNumber,
+        shippingOrderNumber, shipperName}."""
+        data = self._post(FULFILL_ONLINE_PATH, {"id": order_id}, payload).get("data")
+        if not isinstance(data, dict):
+            raise Retryable("Joom answered /orders/fulfillOnline without shipping info")
+        return data
+
+    def shipping_label(self, order_id: str) -> bytes:
+        """Orders, "shipping label": GET /api/v3/orders/shippingLabel?id= -> the label of an order fulfilled
+        online, as a PDF."""
+        def build(tokens: TokenSet) -> httpx.Request:
+            headers = {**self._headers(tokens), "Accept": "application/pdf"}
+            return self._api.http.build_request("GET", SHIPPING_LABEL_PATH, params={"id": order_id},
+                                                headers=headers)
+
+        def parse(response: httpx.Response) -> bytes:
+            if response.is_success and not response.headers.get("content-type", "").startswith("application/json"):
+                return response.content
+            self._parse_v3(response)     # raises the error the answer carries
+            raise Retryable("Joom answered the shipping label request with JSON instead of the label")
+
+        return self._authorized(build, parse)
+
+    def shipping_providers(self) -> list[dict[str, Any]]:
+        """Orders, the list of accepted shipping providers: GET /api/v3/orders/shippingProviders."""
+        return [p for p in page_items(self._get(SHIPPING_PROVIDERS_PATH, {}), "shipping providers")
+                if isinstance(p, dict)]

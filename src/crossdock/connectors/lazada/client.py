@@ -34,6 +34,16 @@ GET_ORDER = "/order/get"
 GET_MULTIPLE_ORDER_ITEMS = "/orders/items/get"
 GET_PRODUCTS = "/products/get"
 UPDATE_SELLABLE_QUANTITY = "/product/stock/sellable/update"
+GET_SHIPMENT_PROVIDER = "/order/shipment/providers/get"
+PACK = "/order/fulfill/pack"
+READY_TO_SHIP = "/order/package/rts"
+PRINT_AWB = "/order/package/document/get"
+DBS_STATUS_UPDATE = "/order/package/sof/status/update"
+GET_ORDER_TRACE = "/logistic/order/trace"
+GET_REVERSE_ORDERS = "/reverse/getreverseordersforseller"
+GET_REVERSE_ORDER_DETAIL = "/order/reverse/return/detail/list"
+# Fulfilment error codes the Pack error table says to try again later on: SYSTEM_ERROR, RPC_ERROR, GET_LOCK_FAILED.
+RETRY_LATER = frozenset({"6", "40011", "700024"})
 
 # "this ban will last 1 seconds": ApiCallLimit says how long to stay away.
 _BAN = re.compile(r"ban will last (\d+(?:\.\d+)?) second", re.IGNORECASE)
@@ -159,6 +169,27 @@ class LazadaClient:
 
         return api.call(build, parse)
 
+    def _seller_result(self, method: str, api_path: str, business: Mapping[str, str]) -> dict[str, Any]:
+        """The `result` object of the fulfilment APIs; `success` false means Lazada refused the whole batch."""
+        body = self._seller_call(method, api_path, business, self._parse)
+        result = body.get("result")
+        if not isinstance(result, dict):
+            raise Retryable(f"Lazada answered {api_path} without a result object")
+        if result.get("success") in (False, "false"):
+            code = str(result.get("error_code") or result.get("errorCode") or "")
+            message = str(result.get("error_msg") or result.get("errorMsg") or "refused")
+            detail = f"{api_path} {code}: {message}"
+            if code in RETRY_LATER:
+                raise Retryable(detail)
+            raise Fatal(detail, code=code)
+        return result
+
+    def _result_data(self, method: str, api_path: str, business: Mapping[str, str]) -> dict[str, Any]:
+        data = self._seller_result(method, api_path, business).get("data")
+        if not isinstance(data, dict):
+            raise Retryable(f"Lazada answered {api_path} without data in its result")
+        return data
+
     # --- tokens -------------------------------------------------------------------------------
 
     def _current_tokens(self) -> TokenSet:
@@ -274,6 +305,59 @@ class LazadaClient:
                 and isinstance(body.get("detail"), list) and body["detail"]):
             return body
         return cls._parse(response)
+
+
+    # --- fulfilment ---------------------------------------------------------------------------
+
+    def get_shipment_provider(self, orders: list[dict[str, Any]]) -> dict[str, Any]:
+        """GetShipmentProvider: /order/shipment/providers/get -> {platform_default, shipment_providers,
+        shipping_allocate_type}."""
+        return self._result_data("GET", GET_SHIPMENT_PROVIDER,
+                                 {"getShipmentProvidersReq": json.dumps({"orders": orders})})
+
+    def pack(self, pack_req: dict[str, Any]) -> dict[str, Any]:
+        """Pack: POST /order/fulfill/pack -> {pack_order_list[{order_id, order_item_list[results]}]}."""
+        return self._result_data("POST", PACK, {"packReq": json.dumps(pack_req)})
+
+    def ready_to_ship(self, package_ids: Sequence[str]) -> dict[str, Any]:
+        """ReadyToShip: POST /order/package/rts -> {packages[{package_id, item_err_code, msg}]}."""
+        return self._result_data("POST", READY_TO_SHIP, {"readyToShipReq": json.dumps(
+            {"packages": [{"package_id": p} for p in package_ids]})})
+
+    def print_awb(self, package_ids: Sequence[str], doc_type: str = "PDF") -> dict[str, Any]:
+        """PrintAWB: /order/package/document/get -> {file (Base64), doc_type, pdf_url}."""
+        return self._result_data("GET", PRINT_AWB, {"getDocumentReq": json.dumps(
+            {"doc_type": doc_type, "packages": [{"package_id": p} for p in package_ids]})})
+
+    def dbs_status_update(self, *, tracking_number: str, carrier_code: str, package_id: str,
+                          track_info: dict[str, Any]) -> None:
+        """PackageStatusUpdateForDBS: POST /order/package/sof/status/update; answers {success, module, errorCode}
+        at the top level."""
+        business = {"trackingNumber": tracking_number, "source": "OPENAPI", "carrierCode": carrier_code,
+                    "tag": package_id, "trackInfo": json.dumps(track_info)}
+        body = self._seller_call("POST", DBS_STATUS_UPDATE, business, self._parse)
+        if body.get("success") in (False, "false"):
+            error = body.get("errorCode")
+            message = error.get("displayMessage") if isinstance(error, dict) else error
+            raise Fatal(f"{DBS_STATUS_UPDATE}: {message or 'refused'}")
+
+    def get_order_trace(self, order_id: str) -> dict[str, Any]:
+        """GetOrderTrace: /logistic/order/trace -> {module[{package_detail_info_list[...]}]}."""
+        return self._seller_result("GET", GET_ORDER_TRACE, {"order_id": order_id, "locale": "en",
+                                                            "ofcPackageIdList": "[]"})
+
+    # --- returns ------------------------------------------------------------------------------
+
+    def get_reverse_orders(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """GetReverseOrdersForSeller: /reverse/getreverseordersforseller -> {page_no, page_size, total, items}."""
+        return self._seller_result("GET", GET_REVERSE_ORDERS, params)
+
+    def get_reverse_order_detail(self, reverse_order_id: str) -> dict[str, Any]:
+        """GetReverseOrderDetail: GET /order/reverse/return/detail/list (Lazada refuses it by POST)."""
+        data = self._seller_get(GET_REVERSE_ORDER_DETAIL, {"reverse_order_id": reverse_order_id})
+        if not isinstance(data, dict):
+            raise Retryable("GetReverseOrderDetail answered data that is not an object")
+        return data
 
 
 def stock_payload(updates: Sequence[StockUpdate]) -> str:

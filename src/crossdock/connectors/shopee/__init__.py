@@ -9,6 +9,7 @@ from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.shopee.adapter import ShopeeAuthorizer, ShopeeListings, ShopeeOrders, ShopeeStock
 from crossdock.connectors.shopee.client import ShopeeClient
+from crossdock.connectors.shopee.fulfilment import ShopeeLogistics, ShopeeReturns, ShopeeShipments
 from crossdock.connectors.shopee.webhooks import ShopeePushes
 from crossdock.ports.marketplace import CallStats, Capability, StoreLink
 
@@ -47,6 +48,18 @@ def _stock(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> 
     return ShopeeStock(_client(settings, ctx, link.stats, link))
 
 
+def _shipments(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeShipments:
+    return ShopeeShipments(_client(settings, ctx, link.stats, link))
+
+
+def _logistics(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeLogistics:
+    return ShopeeLogistics(_client(settings, ctx, link.stats, link), ctx.sleep)
+
+
+def _returns(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeReturns:
+    return ShopeeReturns(_client(settings, ctx, link.stats, link))
+
+
 def _authorizer(settings: ShopeeSettings, ctx: ConnectorContext) -> ShopeeAuthorizer:
     return ShopeeAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -58,11 +71,15 @@ def _pushes(settings: ShopeeSettings) -> ShopeePushes:
 CONNECTOR = ConnectorSpec(
     code="shopee",
     name="Shopee",
-    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.LOGISTICS,
+                            Capability.RETURNS}),
     settings=ShopeeSettings,
     orders=_orders,
     listings=_listings,
     stock=_stock,
+    shipments=_shipments,
+    logistics=_logistics,
+    returns=_returns,
     authorizer=_authorizer,
     pushes=_pushes,
 )

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -27,6 +27,9 @@ _RETRYABLE_ERRORS = frozenset({"error_server", "error_network", "error_inner", "
 _EARLY_REFRESH = timedelta(minutes=5)
 # Query parameters; a sequence value repeats the parameter (get_item_list's item_status=A&item_status=B).
 Params = Mapping[str, str | int | Sequence[str]]
+# A batch API refusing every entry answers this error *and* the per-entry result_list worth reading.
+BATCH_ALL_FAILED = "common.batch_api_all_failed"
+T = TypeVar("T")
 
 
 def sign(partner_key: str, *parts: object) -> str:
@@ -92,27 +95,63 @@ class ShopeeClient:
         return self._api.call(build, lambda r: self._parse(r, token_call=True))
 
     def _shop_get(self, path: str, params: Params) -> dict[str, Any]:
-        return self._shop_call("GET", path, params, None)
+        return self._shop_call("GET", path, params, None, self._response_of(path))
 
-    def _shop_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _shop_post(self, path: str, body: dict[str, Any], *, empty_ok: bool = False) -> dict[str, Any]:
         # POST Shop APIs carry only the common parameters in the query; the business ones go in the JSON body.
-        return self._shop_call("POST", path, {}, body)
+        return self._shop_call("POST", path, {}, body, self._response_of(path, empty_ok=empty_ok))
 
-    def _shop_call(self, method: str, path: str, params: Params, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _response_of(self, path: str, *, empty_ok: bool = False,
+                     batch: bool = False) -> Callable[[httpx.Response], dict[str, Any]]:
+        """The answer's `response` object. `empty_ok`: the API answers success with no response at all
+        (ship_order); `batch`: a refusal of every entry still hands back the per-entry result_list."""
+        def parse(response: httpx.Response) -> dict[str, Any]:
+            body = self._batch_body(response) if batch else self._parse(response)
+            inner = body.get("response")
+            if inner is None and empty_ok:
+                return {}
+            if not isinstance(inner, dict):
+                raise Retryable(f"Shopee answered {path} without a response object")
+            return inner
+
+        return parse
+
+    def _batch_body(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if (isinstance(body, dict) and body.get("error") == BATCH_ALL_FAILED and response.status_code < 500
+                and isinstance(body.get("response"), dict)
+                and isinstance(body["response"].get("result_list"), list)):
+            return body
+        return self._parse(response)
+
+    def _file(self, response: httpx.Response) -> bytes:
+        """download_shipping_document answers the file itself; an error still comes as the JSON envelope."""
+        kind = response.headers.get("content-type", "")
+        if response.is_success and not kind.startswith("application/json"):
+            return response.content
+        self._parse(response)
+        raise Retryable("Shopee answered download_shipping_document with JSON but no error")
+
+    def _shop_call(self, method: str, path: str, params: Params, body: dict[str, Any] | None,
+                   parse: Callable[[httpx.Response], T]) -> T:
         tokens = self._current_tokens()
         try:
-            return self._shop_call_with(method, path, params, body, tokens)
+            return self._shop_call_with(method, path, params, body, tokens, parse)
         except AuthExpired:
             # Expired or revoked early: refresh once; a second refusal means the seller must re-authorize.
             tokens = self._refresh(tokens)
             try:
-                return self._shop_call_with(method, path, params, body, tokens)
+                return self._shop_call_with(method, path, params, body, tokens, parse)
             except AuthExpired as exc:
                 raise AuthFailed(str(exc)) from exc
 
     def _shop_call_with(
-        self, method: str, path: str, params: Params, body: dict[str, Any] | None, tokens: TokenSet
-    ) -> dict[str, Any]:
+        self, method: str, path: str, params: Params, body: dict[str, Any] | None, tokens: TokenSet,
+        parse: Callable[[httpx.Response], T],
+    ) -> T:
         if self._shop_id is None:
             raise Fatal("shop API called without a shop_id")
         shop_id = self._shop_id
@@ -125,11 +164,7 @@ class ShopeeClient:
                       "sign": sign(self._key.get_secret_value(), self._partner_id, path, ts, access, shop_id)}
             return self._api.http.build_request(method, path, params={**common, **params}, json=body)
 
-        body = self._api.call(build, self._parse)
-        response = body.get("response")
-        if not isinstance(response, dict):
-            raise Retryable(f"Shopee answered {path} without a response object")
-        return response
+        return self._api.call(build, parse)
 
     # --- tokens -------------------------------------------------------------------------------
 
@@ -228,3 +263,59 @@ class ShopeeClient:
     def update_stock(self, item_id: int, stock_list: list[dict[str, Any]]) -> dict[str, Any]:
         """v2.product.update_stock: POST /api/v2/product/update_stock (one item, up to 50 models)."""
         return self._shop_post("/api/v2/product/update_stock", {"item_id": item_id, "stock_list": stock_list})
+
+    # --- logistics ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _package(package_number: str) -> dict[str, str]:
+        # "You should't fill the field with empty string when there isn't a package number."
+        return {"package_number": package_number} if package_number else {}
+
+    def get_shipping_parameter(self, order_sn: str, package_number: str = "") -> dict[str, Any]:
+        """v2.logistics.get_shipping_parameter: GET /api/v2/logistics/get_shipping_parameter."""
+        return self._shop_get("/api/v2/logistics/get_shipping_parameter",
+                              {"order_sn": order_sn, **self._package(package_number)})
+
+    def ship_order(self, body: dict[str, Any]) -> None:
+        """v2.logistics.ship_order: POST /api/v2/logistics/ship_order (success carries no response object)."""
+        self._shop_post("/api/v2/logistics/ship_order", body, empty_ok=True)
+
+    def get_tracking_number(self, order_sn: str, package_number: str = "") -> dict[str, Any]:
+        """v2.logistics.get_tracking_number: GET /api/v2/logistics/get_tracking_number."""
+        return self._shop_get("/api/v2/logistics/get_tracking_number",
+                              {"order_sn": order_sn, **self._package(package_number)})
+
+    def create_shipping_document(self, order_list: list[dict[str, Any]]) -> dict[str, Any]:
+        """v2.logistics.create_shipping_document: POST (order_list of 1 to 50) -> {result_list}."""
+        return self._shop_call("POST", "/api/v2/logistics/create_shipping_document", {}, {"order_list": order_list},
+                               self._response_of("create_shipping_document", batch=True))
+
+    def get_shipping_document_result(self, order_list: list[dict[str, Any]]) -> dict[str, Any]:
+        """v2.logistics.get_shipping_document_result: POST (order_list of 1 to 50) -> {result_list[status]}."""
+        return self._shop_call("POST", "/api/v2/logistics/get_shipping_document_result", {},
+                               {"order_list": order_list},
+                               self._response_of("get_shipping_document_result", batch=True))
+
+    def download_shipping_document(self, order_list: list[dict[str, Any]], document_type: str) -> bytes:
+        """v2.logistics.download_shipping_document: POST -> the document file (PDF)."""
+        return self._shop_call("POST", "/api/v2/logistics/download_shipping_document", {},
+                               {"shipping_document_type": document_type, "order_list": order_list}, self._file)
+
+    def get_tracking_info(self, order_sn: str, package_number: str = "") -> dict[str, Any]:
+        """v2.logistics.get_tracking_info: GET /api/v2/logistics/get_tracking_info."""
+        return self._shop_get("/api/v2/logistics/get_tracking_info",
+                              {"order_sn": order_sn, **self._package(package_number)})
+
+    # --- returns ------------------------------------------------------------------------------
+
+    def get_return_list(self, *, page_no: int, page_size: int, update_time_from: int,
+                        update_time_to: int) -> dict[str, Any]:
+        """v2.returns.get_return_list: GET /api/v2/returns/get_return_list (update window of at most 15 days)."""
+        return self._shop_get("/api/v2/returns/get_return_list", {
+            "page_no": page_no, "page_size": page_size,
+            "update_time_from": update_time_from, "update_time_to": update_time_to,
+        })
+
+    def get_return_detail(self, return_sn: str) -> dict[str, Any]:
+        """v2.returns.get_return_detail: GET /api/v2/returns/get_return_detail."""
+        return self._shop_get("/api/v2/returns/get_return_detail", {"return_sn": return_sn})

@@ -15,6 +15,8 @@ from crossdock.connectors.tiktok.adapter import (
     TikTokStock,
 )
 from crossdock.connectors.tiktok.client import TikTokClient
+from crossdock.connectors.tiktok.fulfilment import TikTokLogistics, TikTokShipments
+from crossdock.connectors.tiktok.returns import TikTokReturns
 from crossdock.connectors.tiktok.webhooks import TikTokPushes
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
 
@@ -53,6 +55,18 @@ def _stock(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> 
     return TikTokStock(_client(settings, ctx, link.stats, link.tokens), link.external_id)
 
 
+def _shipments(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokShipments:
+    return TikTokShipments(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
+def _logistics(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokLogistics:
+    return TikTokLogistics(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
+def _returns(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokReturns:
+    return TikTokReturns(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
 def _authorizer(settings: TikTokSettings, ctx: ConnectorContext) -> TikTokAuthorizer:
     return TikTokAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -68,7 +82,8 @@ def _pushes(settings: TikTokSettings) -> TikTokPushes:
 CONNECTOR = ConnectorSpec(
     code="tiktok",
     name="TikTok Shop",
-    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
+                            Capability.LOGISTICS, Capability.RETURNS}),
     settings=TikTokSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -77,4 +92,7 @@ CONNECTOR = ConnectorSpec(
     pushes=_pushes,
     listings=_listings,
     stock=_stock,
+    shipments=_shipments,
+    logistics=_logistics,
+    returns=_returns,
 )

@@ -222,3 +222,75 @@ class TikTokClient:
         """Update Inventory (202309): POST /product/202309/products/{product_id}/inventory/update."""
         path = f"/product/202309/products/{quote(product_id, safe='')}/inventory/update"
         return self._call("POST", path, {"shop_cipher": shop_cipher}, {"skus": skus})
+
+    # --- fulfilment and returns -------------------------------------------------------------------
+
+    def ship_package(self, *, shop_cipher: str, package_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Ship Package (202309): POST /fulfillment/202309/packages/{package_id}/ship."""
+        path = f"/fulfillment/202309/packages/{quote(package_id, safe='')}/ship"
+        return self._call("POST", path, {"shop_cipher": shop_cipher}, body)
+
+    def mark_package_shipped(self, *, shop_cipher: str, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Mark Package As Shipped (202309): POST /fulfillment/202309/orders/{order_id}/packages."""
+        path = f"/fulfillment/202309/orders/{quote(order_id, safe='')}/packages"
+        return self._call("POST", path, {"shop_cipher": shop_cipher}, body)
+
+    def get_shipping_providers(self, *, shop_cipher: str, delivery_option_id: str) -> list[dict[str, Any]]:
+        """Get Shipping Providers (202309): GET /logistics/202309/delivery_options/{delivery_option_id}/
+        shipping_providers."""
+        path = f"/logistics/202309/delivery_options/{quote(delivery_option_id, safe='')}/shipping_providers"
+        providers = self._call("GET", path, {"shop_cipher": shop_cipher}).get("shipping_providers") or []
+        if not isinstance(providers, list):
+            raise Fatal("Get Shipping Providers answered `shipping_providers` that is not a list")
+        return [p for p in providers if isinstance(p, dict)]
+
+    def eligible_shipping_services(self, *, shop_cipher: str, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Get Eligible Shipping Service (202309, US): POST /fulfillment/202309/orders/{order_id}/shipping_services/
+        query."""
+        path = f"/fulfillment/202309/orders/{quote(order_id, safe='')}/shipping_services/query"
+        return self._call("POST", path, {"shop_cipher": shop_cipher}, body)
+
+    def create_packages(self, *, shop_cipher: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create Packages (202309, US: buys a TikTok Shipping label): POST /fulfillment/202309/packages."""
+        return self._call("POST", "/fulfillment/202309/packages", {"shop_cipher": shop_cipher}, body)
+
+    def get_shipping_document(self, *, shop_cipher: str, package_id: str, document_type: str = "SHIPPING_LABEL",
+                              document_format: str = "PDF", document_size: str = "A6") -> dict[str, Any]:
+        """Get Package Shipping Document (202309): GET /fulfillment/202309/packages/{package_id}/shipping_documents
+        -> {doc_url (valid 24 h), tracking_number}."""
+        path = f"/fulfillment/202309/packages/{quote(package_id, safe='')}/shipping_documents"
+        return self._call("GET", path, {"shop_cipher": shop_cipher, "document_type": document_type,
+                                        "document_format": document_format, "document_size": document_size})
+
+    def download_document(self, url: str) -> bytes:
+        """The document a doc_url names: an object-storage URL that takes no TikTok signature or token (none is
+        sent, so the seller's token never leaves for another host)."""
+        def build() -> httpx.Request:
+            return self._api.http.build_request("GET", url)
+
+        def parse(response: httpx.Response) -> bytes:
+            if response.is_success:
+                return response.content
+            if response.status_code >= 500 or response.status_code == 429:
+                raise Retryable(f"shipping document download: HTTP {response.status_code}")
+            raise Fatal(f"shipping document URL refused: HTTP {response.status_code} {response.text[:200]}",
+                        code=str(response.status_code))
+
+        return self._api.call(build, parse)
+
+    def get_tracking(self, *, shop_cipher: str, order_id: str) -> list[dict[str, Any]]:
+        """Get Tracking (202309): GET /fulfillment/202309/orders/{order_id}/tracking."""
+        path = f"/fulfillment/202309/orders/{quote(order_id, safe='')}/tracking"
+        events = self._call("GET", path, {"shop_cipher": shop_cipher}).get("tracking") or []
+        if not isinstance(events, list):
+            raise Fatal("Get Tracking answered `tracking` that is not a list")
+        return [e for e in events if isinstance(e, dict)]
+
+    def search_returns(self, *, shop_cipher: str, page_size: int, page_token: str, sort_field: str, sort_order: str,
+                       filters: dict[str, Any]) -> dict[str, Any]:
+        """Search Returns (202309): POST /return_refund/202309/returns/search."""
+        params = {"shop_cipher": shop_cipher, "page_size": str(page_size), "sort_field": sort_field,
+                  "sort_order": sort_order}
+        if page_token:
+            params["page_token"] = page_token
+        return self._call("POST", "/return_refund/202309/returns/search", params, filters)

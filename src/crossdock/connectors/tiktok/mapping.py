@@ -73,8 +73,9 @@ def _address(raw: Any) -> Address | None:
     )
 
 
-def _lines(items: list[Any], currency: str) -> tuple[OrderLine, ...]:
-    """TikTok lists one row per unit: rows of the same SKU at the same prices become one line."""
+def group_units(items: list[Any], currency: str = "") -> list[list[dict[str, Any]]]:
+    """Line items (one per unit) grouped as our order lines: same SKU at the same prices; a line's id is its first
+    unit's id."""
     groups: dict[tuple[str, Decimal, Decimal], list[dict[str, Any]]] = {}
     for index, item in enumerate(items):
         where = f"line_items[{index}]"
@@ -85,25 +86,30 @@ def _lines(items: list[Any], currency: str) -> tuple[OrderLine, ...]:
         if not text(item, "sku_id"):
             raise BadPayload(f"{where}.sku_id is missing")
         line_currency = text(item, "currency")
-        if line_currency and line_currency != currency:
+        if currency and line_currency and line_currency != currency:
             raise BadPayload(f"{where}.currency is {line_currency}, the order is paid in {currency}")
         original = amount(item.get("original_price"), f"{where}.original_price")
         sale = amount(item.get("sale_price"), f"{where}.sale_price")
         groups.setdefault((text(item, "sku_id"), original, sale), []).append(item)
+    return list(groups.values())
+
+
+def _lines(items: list[Any], currency: str) -> tuple[OrderLine, ...]:
+    """TikTok lists one row per unit: rows of the same SKU at the same prices become one line."""
     lines = []
-    for (sku_id, original, sale), rows in groups.items():
+    for rows in group_units(items, currency):
         first = rows[0]
         lines.append(OrderLine(
             # The first unit's line item id: stable for the order's life, unique within the order.
             platform_line_id=text(first, "id"),
             sku=text(first, "seller_sku").strip(),
             platform_item_id=text(first, "product_id"),
-            platform_variant_id=sku_id,
+            platform_variant_id=text(first, "sku_id"),
             title=text(first, "product_name"),
             variant_title=text(first, "sku_name"),
             quantity=len(rows),
-            unit_price=Money(original, currency),
-            paid_unit_price=Money(sale, currency),
+            unit_price=Money(amount(first.get("original_price"), "original_price"), currency),
+            paid_unit_price=Money(amount(first.get("sale_price"), "sale_price"), currency),
         ))
     return tuple(lines)
 

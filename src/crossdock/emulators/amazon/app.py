@@ -28,6 +28,7 @@ from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
 from crossdock.emulators.amazon.feeds_api import FeedsApi
 from crossdock.emulators.amazon.listings_api import ListingsApi
+from crossdock.emulators.amazon.shipping_api import ShippingApi
 from crossdock.emulators.amazon.wire import (
     DENIED,
     Answer,
@@ -78,7 +79,7 @@ INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid.
 QUOTA_EXCEEDED = "You exceeded your quota for the requested resource."
 # Assumption: HTTP 429/500/503 answers carry no x-amzn-RateLimit-Limit ("For this status code, the rate
 # limit header is deprecated and no longer returned", tokens_2021-03-01.json).
-RATE_LIMIT_HEADER_STATUSES = frozenset({200, 201, 202, 400, 403, 404})
+RATE_LIMIT_HEADER_STATUSES = frozenset({200, 201, 202, 204, 400, 403, 404})
 CONSENT_SESSION_TTL = timedelta(minutes=30)
 
 
@@ -145,6 +146,9 @@ class AmazonApi:
             if isinstance(content, Answer):
                 status, content = content.status, content.body
             self._record(ctx, status, "")
+            if status == 204:
+                # confirmShipment: "Success." with an empty body.
+                return Response(status_code=204, headers=self._headers(ctx, status))
             return JSONResponse(content, status_code=status, headers=self._headers(ctx, status))
 
     @staticmethod
@@ -567,7 +571,8 @@ class AmazonApi:
                   methods=["GET"]),
             *[Route(path, self._route(operation, handler), methods=[method])
               for path, method, operation, handler in (*ListingsApi(self.emu, self._authenticate).operations(),
-                                                       *self._feeds.operations())],
+                                                       *self._feeds.operations(),
+                                                       *ShippingApi(self.emu, self._authenticate).operations())],
             *self._feeds.routes(),
             Route("/{rest:path}", self._route("", self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
@@ -631,20 +636,29 @@ class ControlApi(ControlBase["AmazonEmulator"]):
         return JSONResponse({"external_id": external_id, "listings": _listings_json(rows)})
 
     async def buy(self, request: Request) -> Response:
-        """A buyer orders {"sku", "quantity"} now: 201 {"order_id"}, or 409 when the listing cannot sell that."""
+        """A buyer orders {"sku", "quantity"} (or {"lines": [{"sku", "quantity"}, ...]}) now: 201 {"order_id"}, or
+        409 when a listing cannot sell that."""
         external_id = request.path_params["external_id"]
         try:
             body = await json_object(request)
-            sku, quantity = str(body["sku"]), int(body.get("quantity", 1))
-        except (KeyError, ValueError, TypeError) as exc:
+            lines = [(str(line["sku"]), int(line.get("quantity", 1))) for line in (body.get("lines") or [body])]
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             return error(exc, 400)
         try:
-            order_id = self.emu.place_order(external_id, sku, quantity)
+            order_id = self.emu.place_order_lines(external_id, lines)
         except (KeyError, ValueError) as exc:
             return error(exc, 404)
         if order_id is None:
-            return JSONResponse({"error": f"{sku} is not buyable in that quantity"}, status_code=409)
+            return JSONResponse({"error": "a listing is not buyable in that quantity"}, status_code=409)
         return JSONResponse({"order_id": order_id}, status_code=201)
+
+    async def shipments(self, request: Request) -> Response:
+        """The packages the seller confirmed for an order, as Amazon keeps them (not visible in Orders v0)."""
+        try:
+            rows = self.emu.shipments(request.path_params["external_id"], request.path_params["order_id"])
+        except (KeyError, ValueError) as exc:
+            return error(exc, 404)
+        return JSONResponse({"packages": [dict(row, shipDate=iso(row["shipDate"])) for row in rows]})
 
     def routes(self) -> list[Route]:
         return [
@@ -654,6 +668,7 @@ class ControlApi(ControlBase["AmazonEmulator"]):
             Route("/_emulator/stores/{external_id}/catalogue", self.set_catalogue, methods=["POST"]),
             Route("/_emulator/stores/{external_id}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/stores/{external_id}/buy", self.buy, methods=["POST"]),
+            Route("/_emulator/stores/{external_id}/orders/{order_id}/shipments", self.shipments, methods=["GET"]),
             Route("/_emulator/sellers/{seller_id}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]

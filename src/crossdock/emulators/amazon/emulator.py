@@ -181,6 +181,29 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
             self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
         return order_id
 
+    def place_order_lines(self, external_id: str, lines: Sequence[tuple[str, int]]) -> str | None:
+        """A buyer buys several listings in one Unshipped order (ORDER_CHANGE sent when subscribed); None when one
+        of them is not buyable in that quantity."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            now = self.now()
+            self.world.settle_feeds(now)
+            order_id = self.world.place_order_lines(seller_id, marketplace_id, lines, now)
+        if order_id is not None:
+            self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
+        return order_id
+
+    def shipments(self, external_id: str, order_id: str) -> list[dict[str, Any]]:
+        """The truth: the packages the seller confirmed for the order (confirmShipment), oldest first."""
+        seller_id, _ = self._split(external_id)
+        with self.lock:
+            order = self.world.find(seller_id, order_id)
+            packages = getattr(order, "packages", {})
+            return [{"packageReferenceId": ref, "carrierCode": p.carrier_code, "carrierName": p.carrier_name,
+                     "shippingMethod": p.shipping_method, "trackingNumber": p.tracking_number,
+                     "shipDate": p.ship_date, "orderItems": dict(p.items)}
+                    for ref, p in sorted(packages.items(), key=lambda pair: pair[1].confirmed_at)]
+
     def fulfil_by_amazon(self, external_id: str, seller_sku: str, quantity: int) -> None:
         """Move a listing to FBA: Amazon's network holds `quantity` units and counts them from now on."""
         seller_id, marketplace_id = self._split(external_id)

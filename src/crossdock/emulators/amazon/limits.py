@@ -13,6 +13,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getOrderItems": (0.5, 30),
     "getOrderAddress": (0.5, 30),
     "getOrderBuyerInfo": (0.5, 30),
+    "confirmShipment": (2.0, 10),
     "createRestrictedDataToken": (1.0, 10),
     "getMarketplaceParticipations": (0.016, 15),
     "createDestination": (1.0, 5),

@@ -143,6 +143,19 @@ class Item:
     cancel_reason: str = ""      # set when the buyer asked to cancel
 
 
+@dataclass
+class ShippedPackage:
+    """A package the seller confirmed (confirmShipment's packageDetail), kept by its packageReferenceId."""
+
+    carrier_code: str
+    carrier_name: str
+    shipping_method: str
+    tracking_number: str
+    ship_date: datetime
+    items: dict[str, int]          # OrderItemId -> quantity in this package
+    confirmed_at: datetime
+
+
 @dataclass(frozen=True)
 class Step:
     """A change the order's fate holds in store: a new status, or (status "") a buyer's cancel request."""
@@ -170,6 +183,11 @@ class Order:
     status: str = "Pending"
     last_update: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
     pending: list[Step] = field(default_factory=list)
+    packages: dict[str, ShippedPackage] = field(default_factory=dict)   # by packageReferenceId
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before confirmShipment existed restore with no confirmed packages.
+        self.__dict__.update({"packages": {}, **state})
 
     @property
     def marketplace_id(self) -> str:
@@ -557,21 +575,38 @@ class World:
 
     def place_order(self, seller_id: str, marketplace_id: str, sku: str, quantity: int, now: datetime) -> str | None:
         """A buyer buys `quantity` of a listing now: an Unshipped order, or None when it cannot be bought."""
+        return self.place_order_lines(seller_id, marketplace_id, [(sku, quantity)], now)
+
+    def place_order_lines(self, seller_id: str, marketplace_id: str, lines: Sequence[tuple[str, int]],
+                          now: datetime) -> str | None:
+        """A buyer buys several listings in one order now: an Unshipped order with an item per SKU, or None (nothing
+        sold) when one of them cannot be bought in that quantity."""
         store = self.store(seller_id, marketplace_id)
-        listing = store.listings.get(sku)
-        if listing is None or quantity < 1 or not listing.buyable or listing.quantity < quantity:
+        wanted: dict[str, int] = {}
+        for sku, quantity in lines:
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        listings = [(store.listings.get(sku), quantity) for sku, quantity in wanted.items()]
+        if not listings:
             return None
-        listing.sell(quantity, now)
+        for listing, quantity in listings:
+            if listing is None or quantity < 1 or not listing.buyable or listing.quantity < quantity:
+                return None
         seller, mp = self.seller(seller_id), store.marketplace
-        assert listing.price is not None   # a buyable listing has an offer
-        item = Item(order_item_id=f"{seller.rng.randint(10**13, 10**14 - 1)}", product=_product(listing),
-                    quantity=quantity, unit_price=listing.price, promotion=Decimal(0), promotion_id="",
-                    shipping=Decimal(0))
+        items: list[Item] = []
+        channels: set[str] = set()
+        for listing, quantity in listings:
+            assert listing is not None and listing.price is not None   # a buyable listing has an offer
+            listing.sell(quantity, now)
+            channels.add(listing.channel)
+            items.append(Item(order_item_id=f"{seller.rng.randint(10**13, 10**14 - 1)}", product=_product(listing),
+                              quantity=quantity, unit_price=listing.price, promotion=Decimal(0), promotion_id="",
+                              shipping=Decimal(0)))
         order = Order(
             amazon_order_id=self._new_id(seller), seller_id=seller_id, marketplace=mp, purchase_date=now,
-            channel="AFN" if listing.channel == AFN_CHANNEL else "MFN", order_type="StandardOrder",
+            # Amazon ships the order only when every line is stocked in its network.
+            channel="AFN" if channels == {AFN_CHANNEL} else "MFN", order_type="StandardOrder",
             is_prime=False, is_business=False, ship_level=mp.ship_levels[0], buyer=self._buyer(seller, mp),
-            items=[item], handling_days=2, transit_days=3, status="Unshipped", last_update=now)
+            items=items, handling_days=2, transit_days=3, status="Unshipped", last_update=now)
         seller.orders[order.amazon_order_id] = order
         return order.amazon_order_id
 

@@ -20,6 +20,13 @@ from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.joom.auth import TokenPair
+from crossdock.emulators.joom.fulfilment import (
+    FULFILL_ONLINE_PATH,
+    FULFILL_PATH,
+    SHIPPING_LABEL_PATH,
+    SHIPPING_PROVIDERS_PATH,
+    FulfilmentApi,
+)
 from crossdock.emulators.joom.limits import DEFAULT_GROUP, ORDERS_MULTI_GROUP
 from crossdock.emulators.joom.products_api import (
     PRODUCT_PATH,
@@ -106,6 +113,7 @@ class JoomApi:
     def __init__(self, emulator: JoomEmulator) -> None:
         self.emu = emulator
         self.products = ProductsApi(emulator)
+        self.fulfilment = FulfilmentApi(emulator)
         self._consent_sessions: dict[str, tuple[str, str, datetime]] = {}
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -132,7 +140,8 @@ class JoomApi:
             raise ApiError(401, UNAUTHORIZED, "Invalid or expired access token")
         return merchant
 
-    async def _serve_v3(self, request: Request, handler: Callable[[Context], dict[str, Any]], group: str) -> Response:
+    async def _serve_v3(self, request: Request, handler: Callable[[Context], dict[str, Any] | Response],
+                        group: str) -> Response:
         ctx = await self._context(request)
         with self.emu.lock:
             try:
@@ -152,7 +161,8 @@ class JoomApi:
                 headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
                 return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
             self._record(ctx, 200, "")
-        return JSONResponse(result)
+        # A document (the shipping label) goes out as it is; everything else is JSON.
+        return result if isinstance(result, Response) else JSONResponse(result)
 
     async def _serve_oauth(self, request: Request, handler: Callable[[Context], dict[str, Any]]) -> Response:
         ctx = await self._context(request)
@@ -336,7 +346,8 @@ class JoomApi:
     # ---- routes ---------------------------------------------------------------------------
 
     def routes(self) -> list[Route]:
-        def v3(handler: Callable[[Context], dict[str, Any]], group: str = DEFAULT_GROUP) -> Callable[..., Any]:
+        def v3(handler: Callable[[Context], dict[str, Any] | Response],
+               group: str = DEFAULT_GROUP) -> Callable[..., Any]:
             async def endpoint(request: Request) -> Response:
                 return await self._serve_v3(request, handler, group)
             return endpoint
@@ -354,6 +365,10 @@ class JoomApi:
             Route(ORDERS_MULTI_PATH, v3(self.orders_multi, ORDERS_MULTI_GROUP), methods=["GET"]),
             Route(ORDER_PATH, v3(self.get_order), methods=["GET"]),
             Route(STORES_PATH, v3(self.list_stores), methods=["GET"]),
+            Route(FULFILL_PATH, v3(self.fulfilment.fulfill), methods=["POST"]),
+            Route(FULFILL_ONLINE_PATH, v3(self.fulfilment.fulfill_online), methods=["POST"]),
+            Route(SHIPPING_LABEL_PATH, v3(self.fulfilment.shipping_label), methods=["GET"]),
+            Route(SHIPPING_PROVIDERS_PATH, v3(self.fulfilment.shipping_providers), methods=["GET"]),
             Route(PRODUCTS_MULTI_PATH, v3(self.products.multi), methods=["GET"]),
             Route(PRODUCT_PATH, v3(self.products.get), methods=["GET"]),
             Route(PRODUCT_UPDATE_PATH, v3(self.products.update), methods=["POST"]),
@@ -426,6 +441,17 @@ class ControlApi(ControlBase["JoomEmulator"]):
             return JSONResponse({"error": f"{sku} is not for sale in that quantity"}, status_code=409)
         return JSONResponse({"order_id": order_id}, status_code=201)
 
+    async def open_return(self, request: Request) -> Response:
+        """The customer sends a shipped order back: the order turns returnInitiated."""
+        store_id, order_id = str(request.path_params["store_id"]), str(request.path_params["order_id"])
+        try:
+            self.emu.open_return(store_id, order_id)
+        except KeyError as exc:
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 409)
+        return JSONResponse({"order_id": order_id, "status": "returnInitiated"}, status_code=201)
+
     async def authorize(self, request: Request) -> Response:
         account = str(request.path_params["account"])
         code = self.emu.authorize(account)
@@ -440,6 +466,7 @@ class ControlApi(ControlBase["JoomEmulator"]):
             Route("/_emulator/stores/{store_id}/catalogue", self.set_catalogue, methods=["POST"]),
             Route("/_emulator/stores/{store_id}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/stores/{store_id}/buy", self.buy, methods=["POST"]),
+            Route("/_emulator/stores/{store_id}/orders/{order_id}/return", self.open_return, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
 

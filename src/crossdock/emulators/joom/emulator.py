@@ -13,7 +13,7 @@ from crossdock.emulators._common.handle import TokenTtlHandle
 from crossdock.emulators.joom.app import CallRecord, create_app
 from crossdock.emulators.joom.auth import AuthState
 from crossdock.emulators.joom.limits import RateLimiter
-from crossdock.emulators.joom.world import World
+from crossdock.emulators.joom.world import Order, World
 from crossdock.ports.clock import Clock
 
 DEFAULT_ACCOUNT = "default"
@@ -92,6 +92,23 @@ class JoomEmulator(TokenTtlHandle[CallRecord]):
         """
         with self.lock:
             return self.world.place_order(external_id, seller_sku, quantity, self.now())
+
+    def open_return(self, external_id: str, order_id: str) -> str:
+        """The customer sends a shipped order back: returnInitiated, updated now. Joom returns a whole order (one
+        variant line); there is no return id of its own, so the order id names the return. Returns it."""
+        with self.lock:
+            self.world.open_return(external_id, order_id, self.now())
+        return order_id
+
+    def set_shipping_requirement(self, external_id: str, order_id: str, requirement: str) -> None:
+        """The order's onlineShippingRequirement: onlineOnly, offlineOnly or offlineOrOnline."""
+        if requirement not in ("onlineOnly", "offlineOnly", "offlineOrOnline"):
+            raise ValueError(f"unknown onlineShippingRequirement {requirement!r}")
+        with self.lock:
+            order = self.world.store(external_id).orders[order_id]
+            if not isinstance(order, Order):
+                raise ValueError(f"order {order_id} is stored raw")
+            order.shipping_requirement = requirement
 
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per store and every due state change.

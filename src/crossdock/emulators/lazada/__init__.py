@@ -1,5 +1,5 @@
-"""Lazada Open Platform emulator (auth, orders, products and sellable stock, throttling, pushes; six ventures) for
-testing the Lazada connector offline."""
+"""Lazada Open Platform emulator (auth, orders, products and sellable stock, fulfilment and AWBs, order trace,
+reverse orders, throttling, pushes; six ventures) for testing the Lazada connector offline."""
 
 from crossdock.emulators.lazada.app import CallRecord
 from crossdock.emulators.lazada.emulator import LazadaEmulator

@@ -26,8 +26,9 @@ from starlette.routing import Route
 
 from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
-from crossdock.emulators.lazada import signing
+from crossdock.emulators.lazada import fulfilment_routes, signing
 from crossdock.emulators.lazada.auth import Account, TokenPair
+from crossdock.emulators.lazada.fulfilment_routes import Answer, ReverseRefused
 from crossdock.emulators.lazada.products import FILTERS, Product, product_payload
 from crossdock.emulators.lazada.regions import AUTH_HOST, HOSTS, VENTURES
 from crossdock.emulators.lazada.stock import PayloadError, parse_payload
@@ -46,7 +47,8 @@ ORDERS_ITEMS_GET = "/orders/items/get"
 PRODUCTS_GET = "/products/get"
 STOCK_UPDATE = "/product/stock/sellable/update"
 AUTH_APIS = frozenset({TOKEN_CREATE, TOKEN_REFRESH})
-SELLER_APIS = frozenset({ORDERS_GET, ORDER_GET, ORDERS_ITEMS_GET, PRODUCTS_GET, STOCK_UPDATE})
+SELLER_APIS = frozenset({ORDERS_GET, ORDER_GET, ORDERS_ITEMS_GET, PRODUCTS_GET, STOCK_UPDATE,
+                         *fulfilment_routes.PATHS})
 
 # Common parameters: timestamp "with less than 7200s difference from UTC time".
 TIMESTAMP_TOLERANCE = timedelta(seconds=7200)
@@ -201,10 +203,18 @@ class LazadaApi:
                 handler = self._route(ctx)
                 self._authenticate(ctx)
                 result = handler(ctx)
+            except ReverseRefused as refused:
+                exc = ApiError(str(refused.number), refused.detail)
+                self._record(ctx, exc.status, exc.code)
+                return JSONResponse(self._error_body(exc), status_code=exc.status)
             except ApiError as exc:
                 self._record(ctx, exc.status, exc.code)
                 return JSONResponse(self._error_body(exc), status_code=exc.status)
             self._record(ctx, 200, "")
+        if isinstance(result, Answer):
+            # Sent outside the lock: the receiver may call back into the emulator to read the order.
+            self.emu._push(result.changes)
+            return JSONResponse({"code": "0", **result.body, "request_id": request_id()})
         # The token APIs answer flat, with code "0" among the token fields; the others wrap data in an envelope.
         return JSONResponse({**result, "request_id": request_id()} if path in AUTH_APIS
                             else {"code": "0", "data": result, "request_id": request_id()})
@@ -237,9 +247,21 @@ class LazadaApi:
             else {ORDERS_GET: self.get_orders, ORDER_GET: self.get_order, ORDERS_ITEMS_GET: self.get_order_items,
                   PRODUCTS_GET: self.get_products, STOCK_UPDATE: self.update_sellable_quantity})
         handler = routes.get(ctx.path)
+        if handler is None and ctx.venture != AUTH and ctx.path in fulfilment_routes.PATHS:
+            handler = self.fulfilment
         if handler is None:
             raise ApiError(CODE_API_PATH, MSG_API_PATH)
         return handler
+
+    def fulfilment(self, ctx: _Context) -> Any:
+        assert ctx.seller is not None
+        if ctx.path == fulfilment_routes.REVERSE_DETAIL and ctx.method != "GET":
+            # Sellers report a POST to this API is refused so.
+            raise ApiError("UnsupportedHTTPMethod", "The specified HTTP method is not supported by this API")
+        for name in fulfilment_routes.REQUIRED.get(ctx.path, ()):
+            if not ctx.params.get(name, "").strip():
+                raise _missing(name)
+        return fulfilment_routes.handle(ctx.path, ctx.seller, ctx.params, int(ctx.now.timestamp()))
 
     def _authenticate(self, ctx: _Context) -> None:
         """Common parameters, signature, token and call limits, in the order a gateway checks them."""
@@ -512,6 +534,9 @@ class ControlApi(ControlBase["LazadaEmulator"]):
         try:
             body = await json_object(request)
             self.emu.add_store(str(body["seller_id"]), str(body["region"]), body.get("name"), body.get("account"))
+            if body.get("dbs"):
+                # {"dbs": true}: Delivered by Seller is open to the store.
+                self.emu.enable_dbs(str(body["seller_id"]))
         except (KeyError, ValueError, TypeError) as exc:
             return error(exc, 400)
         return JSONResponse(self._info(str(body["seller_id"])), status_code=201)
@@ -549,11 +574,16 @@ class ControlApi(ControlBase["LazadaEmulator"]):
         return JSONResponse({"listings": [{**row, "price": str(row["price"])} for row in rows]})
 
     async def buy(self, request: Request) -> Response:
-        """Body {"sku": seller SKU, "quantity": n} -> 201 {"order_id"}, or 409 when Lazada would not sell."""
+        """Body {"sku": seller SKU, "quantity": n}, or a cart {"lines": [{"sku", "quantity"}], "own_fleet": bool}
+        (own_fleet: delivered by the seller) -> 201 {"order_id"}, or 409 when Lazada would not sell."""
         try:
             body = await json_object(request)
-            order_id = self.emu.place_order(request.path_params["seller_id"], str(body["sku"]),
-                                            int(body.get("quantity", 1)))
+            seller_id = request.path_params["seller_id"]
+            if isinstance(body.get("lines"), list):
+                cart = [(str(line["sku"]), int(line.get("quantity", 1))) for line in body["lines"]]
+                order_id = self.emu.place_cart(seller_id, cart, bool(body.get("own_fleet", False)))
+            else:
+                order_id = self.emu.place_order(seller_id, str(body["sku"]), int(body.get("quantity", 1)))
         except KeyError as exc:
             return error(exc, 404)
         except (ValueError, TypeError) as exc:
@@ -562,11 +592,26 @@ class ControlApi(ControlBase["LazadaEmulator"]):
             return JSONResponse({"error": "not for sale: inactive, or not enough sellable stock"}, status_code=409)
         return JSONResponse({"order_id": order_id}, status_code=201)
 
+    async def open_return(self, request: Request) -> Response:
+        """Body {"order_id", "quantity" (1)}: the buyer asks to return units of the order's first SKU."""
+        try:
+            body = await json_object(request)
+            if not body.get("order_id"):
+                raise ValueError("order_id is required")
+            reverse_id = self.emu.open_return(request.path_params["seller_id"], str(body["order_id"]),
+                                              int(body.get("quantity", 1)))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"reverse_order_id": reverse_id}, status_code=201)
+
     def _info(self, seller_id: str) -> dict[str, Any]:
         with self.emu.lock:
             seller = self.emu.world.seller(seller_id)
             return {"seller_id": seller.seller_id, "region": seller.venture.code, "currency": seller.venture.currency,
-                    "name": seller.name, "account": seller.account, "order_count": len(seller.orders)}
+                    "name": seller.name, "account": seller.account, "order_count": len(seller.orders),
+                    "dbs": seller.dbs}
 
     def routes(self) -> list[Route]:
         return [
@@ -577,6 +622,7 @@ class ControlApi(ControlBase["LazadaEmulator"]):
             Route("/_emulator/sellers/{seller_id}/catalogue", self.set_catalogue, methods=["POST"]),
             Route("/_emulator/sellers/{seller_id}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/sellers/{seller_id}/buy", self.buy, methods=["POST"]),
+            Route("/_emulator/sellers/{seller_id}/returns", self.open_return, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
 

@@ -118,6 +118,34 @@ class LazadaEmulator(TokenTtlHandle[CallRecord]):
         self._push(changes)
         return order_id
 
+    def place_cart(self, external_id: str, cart: Sequence[tuple[str, int]], own_fleet: bool = False) -> str | None:
+        """A buyer pays for several (seller SKU, quantity) lines in one order, one order item per unit; None when
+        Lazada would not sell. `own_fleet`: the order is delivered by the seller (the seller must be DBS)."""
+        with self.lock:
+            placed = self.world.place_cart(str(external_id), cart, self.now(), own_fleet)
+        if placed is None:
+            return None
+        order_id, changes = placed
+        self._push(changes)
+        return order_id
+
+    def enable_dbs(self, external_id: str) -> None:
+        """Open Delivered by Seller to the seller ("This interface is only open to some stores")."""
+        with self.lock:
+            self.world.seller(str(external_id)).dbs = True
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
+        """The buyer asks to return `quantity` units of the SKU of the order's first item (which must have been
+        shipped or delivered): a reverse order with request_type RETURN. Returns its reverse_order_id."""
+        with self.lock:
+            reverse = self.world.open_return(str(external_id), order_id, quantity, self.now())
+            return reverse.reverse_order_id
+
+    def reverse_orders(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: reverse_order_id -> the reverse order as GetReverseOrdersForSeller lists it."""
+        with self.lock:
+            return {rid: r.list_entry() for rid, r in self.world.seller(str(external_id)).reverse_orders.items()}
+
     # ---- authorization --------------------------------------------------------------------
 
     def authorize(self, external_id: str) -> str:

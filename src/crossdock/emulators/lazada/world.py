@@ -22,6 +22,8 @@ from crossdock.emulators.lazada.products import (
     variation,
 )
 from crossdock.emulators.lazada.regions import SHIPPING_FEE_USD, VENTURES, Venture
+from crossdock.emulators.lazada.reverse import ReverseOrder
+from crossdock.emulators.lazada.trace import TraceEvent, stage
 from crossdock.emulators.shopee.regions import Place
 
 # Item statuses: the GetOrders "status" filter and error 6 list them; ready_to_ship_pending, repacked and
@@ -137,6 +139,7 @@ class Item:
     cancel_return_initiator: str = ""
     payment_time: int | None = None
     sla_time: int | None = None
+    events: list[TraceEvent] = field(default_factory=list)   # the package's logistics history (GetOrderTrace)
 
     @property
     def voucher_amount(self) -> Decimal:
@@ -172,6 +175,13 @@ class Order:
     updated_at: int = 0
     need_cancel_confirm: bool = False
     pending: list[Step] = field(default_factory=list)
+    # shipping_provider_type: "standard" (Lazada's logistics carries it) or "seller_own_fleet" (delivered by the
+    # seller, DBS: Lazada issues no tracking number and the seller reports the parcel's progress).
+    delivery: str = "standard"
+
+    @property
+    def dbs(self) -> bool:
+        return self.delivery == "seller_own_fleet"
 
     @property
     def cod(self) -> bool:
@@ -212,8 +222,17 @@ class Order:
                 item.cancel_return_initiator = details["initiator"]
             if step.status == "returned":
                 item.return_status = "returned"
+            self.trace(item, step.status, step.at)
         if step.status == "canceled" or not self.live_items():
             self.need_cancel_confirm = False
+
+    def trace(self, item: Item, status: str, at: int) -> None:
+        """What Lazada's 3PL reports when a package of its own reaches `status` (DBS packages: the seller reports)."""
+        if self.dbs or not item.package_id:
+            return
+        event = stage(status, at)
+        if event is not None and all(e.detail_type != event.detail_type for e in item.events):
+            item.events.append(event)
 
     # ---- wire form -------------------------------------------------------------------------
 
@@ -307,7 +326,7 @@ class Order:
             "tracking_code_pre": "",
             "package_id": item.package_id,
             "shipment_provider": item.shipment_provider,
-            "shipping_provider_type": "standard",
+            "shipping_provider_type": self.delivery,
             "shipping_type": "Dropshipping",
             "warehouse_code": "dropshipping",
             "created_at": str(item.created_at * 1000),
@@ -374,6 +393,9 @@ class Seller:
     products: Catalogue = field(default_factory=Catalogue)     # what GetProducts lists and buyers buy
     orders: dict[str, StoredOrder] = field(default_factory=dict)
     buyers: list[Buyer] = field(default_factory=list)
+    # Delivered by Seller: "PackageStatusUpdateForDBS ... is only open to some stores".
+    dbs: bool = False
+    reverse_orders: dict[str, ReverseOrder] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -528,21 +550,66 @@ class World:
                     now: datetime) -> tuple[str, list[Change]] | None:
         """A buyer pays now for `quantity` units of one SKU: None when it is not for sale or too few are left.
         KeyError for a seller SKU the seller does not have."""
-        if quantity < 1:
-            raise ValueError("quantity must be >= 1")
+        return self.place_cart(seller_id, [(seller_sku, quantity)], now)
+
+    def place_cart(self, seller_id: str, cart: Sequence[tuple[str, int]], now: datetime,
+                   own_fleet: bool = False) -> tuple[str, list[Change]] | None:
+        """A buyer pays now for (seller SKU, quantity) lines; None when one is not for sale or too few are left.
+        `own_fleet`: the order is delivered by the seller (DBS), which the seller must be enabled for."""
+        if not cart:
+            raise ValueError("the cart is empty")
         seller = self.seller(seller_id)
-        stocked = seller.products.by_seller_sku(seller_sku)
-        if stocked is None:
-            raise KeyError(f"seller {seller_id} has no SKU {seller_sku!r}")
-        if not seller.products.product_of(stocked).buyable(stocked) or stocked.sellable < quantity:
-            return None
-        stocked.sellable -= quantity
+        if own_fleet and not seller.dbs:
+            raise ValueError(f"seller {seller_id} is not enabled for Delivered by Seller")
+        stocked_lines = []
+        for seller_sku, quantity in cart:
+            if quantity < 1:
+                raise ValueError("quantity must be >= 1")
+            stocked = seller.products.by_seller_sku(seller_sku)
+            if stocked is None:
+                raise KeyError(f"seller {seller_id} has no SKU {seller_sku!r}")
+            if not seller.products.product_of(stocked).buyable(stocked) or stocked.sellable < quantity:
+                return None
+            stocked_lines.append((stocked, quantity))
+        for stocked, quantity in stocked_lines:
+            stocked.sellable -= quantity
         now_ts = int(now.timestamp())
         # Lazada answers each unit as its own order item; the order is paid, so it waits to be packed.
-        order = self._new_order(seller, now_ts, units=[stocked.sku] * quantity, cod=False)
+        units = [stocked.sku for stocked, quantity in stocked_lines for _ in range(quantity)]
+        order = self._new_order(seller, now_ts, units=units, cod=False)
+        if own_fleet:
+            order.delivery = "seller_own_fleet"
         order.apply(Step(now_ts, "pending"), seller.rng)
         seller.orders[order.order_id] = order
         return order.order_id, _changes(seller_id, order, {})
+
+    def open_return(self, seller_id: str, order_id: str, quantity: int, now: datetime) -> ReverseOrder:
+        """The buyer asks to return `quantity` units (order items) of the SKU of the order's first item."""
+        seller = self.seller(seller_id)
+        order = self.find(seller_id, order_id)
+        if not isinstance(order, Order):
+            raise ValueError(f"order {order_id} is a raw payload; returns need a generated order")
+        first = order.items[0]
+        units = [item for item in order.items if item.sku.seller_sku == first.sku.seller_sku
+                 and item.status in ("shipped", "delivered")]
+        if not units:
+            raise ValueError(f"order {order_id} has no shipped or delivered item to return")
+        if not 1 <= quantity <= len(units):
+            raise ValueError(f"{len(units)} unit(s) of {first.sku.seller_sku} can be returned, not {quantity}")
+        now_ts = int(now.timestamp())
+        reverse = ReverseOrder(
+            reverse_order_id=str(self._new_id(seller.rng)), trade_order_id=order_id, venture=seller.venture,
+            buyer_id=order.buyer.buyer_id, trade_order_created=order.created_at, created_at=now_ts,
+            updated_at=now_ts,
+            lines=[(self._new_id(seller.rng), item.order_item_id, item.sku, item.paid_price)
+                   for item in units[:quantity]],
+        )
+        seller.reverse_orders[reverse.reverse_order_id] = reverse
+        for item in units[:quantity]:
+            item.return_status = "return_requested"
+            item.updated_at = now_ts
+        order.updated_at = max(order.updated_at, now_ts)
+        return reverse
 
     # ---- generation ------------------------------------------------------------------------
 

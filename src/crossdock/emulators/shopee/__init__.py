@@ -1,4 +1,5 @@
-"""Shopee Open Platform v2 emulator (auth, orders, products and stock) for testing the Shopee connector offline."""
+"""Shopee Open Platform v2 emulator (auth, orders, products and stock, logistics and air waybills, returns) for
+testing the Shopee connector offline."""
 
 from crossdock.emulators.shopee.app import CallRecord
 from crossdock.emulators.shopee.emulator import ShopeeEmulator

@@ -29,7 +29,9 @@ from crossdock.emulators.shopee.errors import (
     ApiError,
     param_error,
 )
+from crossdock.emulators.shopee.logistics import FileAnswer, LogisticsApi
 from crossdock.emulators.shopee.products import ProductApi
+from crossdock.emulators.shopee.returns import ReturnsApi
 from crossdock.emulators.shopee.world import EXTRA_LIST_FILTERS, ORDER_STATUSES, Order, to_timestamp
 
 if TYPE_CHECKING:
@@ -146,9 +148,12 @@ class ShopeeApi:
 
     @staticmethod
     def _error_content(exc: ApiError) -> dict[str, Any]:
-        return {"request_id": _request_id(), "error": exc.error, "message": exc.message}
+        content: dict[str, Any] = {"request_id": _request_id(), "error": exc.error, "message": exc.message}
+        if exc.response is not None:
+            content["response"] = exc.response
+        return content
 
-    async def _serve(self, request: Request, handler: Callable[[_Context], dict[str, Any]], *, wrap: bool) -> Response:
+    async def _serve(self, request: Request, handler: Callable[[_Context], Any], *, wrap: bool) -> Response:
         body = await request.body()
         with self.emu.lock:
             ctx = self._context(request, body)
@@ -163,6 +168,12 @@ class ShopeeApi:
                 self._record(ctx, exc.status, exc.error)
                 return JSONResponse(self._error_content(exc), status_code=exc.status)
             self._record(ctx, 200, "")
+        # Orders an API call moved (ship_order) are pushed like any change, outside the lock.
+        self.emu._push(ctx.extra.get("changed", []))
+        if isinstance(result, FileAnswer):
+            # download_shipping_document answers the file itself, not a JSON envelope.
+            return Response(result.content, media_type=result.media_type,
+                            headers={"Content-Disposition": f'attachment; filename="{result.filename}"'})
         request_id = _request_id()
         if not wrap:
             # The auth endpoints answer flat, without a "response" object.
@@ -444,6 +455,8 @@ class ShopeeApi:
             Route(ORDER_LIST_PATH, self.order_list_endpoint, methods=["GET"]),
             Route(ORDER_DETAIL_PATH, self.order_detail_endpoint, methods=["GET"]),
             *ProductApi(self).routes(),
+            *LogisticsApi(self).routes(),
+            *ReturnsApi(self).routes(),
             Route("/api/{rest:path}", self.unknown_endpoint, methods=["GET", "POST"]),
         ]
 
@@ -493,13 +506,18 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
         return JSONResponse({"shop_id": shop_id, "listings": _listings_json(rows)})
 
     async def buy(self, request: Request) -> Response:
-        """A buyer buys {"sku", "quantity"} now: {"order_sn"}, or 409 when Shopee would refuse the purchase."""
+        """A buyer buys {"sku", "quantity"} now, or a cart {"lines": [{"sku", "quantity"}], "own_carrier": bool}
+        (own_carrier: the shop's non-integrated channel): {"order_sn"}, or 409 when Shopee would refuse it."""
         shop_id = int(request.path_params["shop_id"])
         try:
             body = await json_object(request)
-            if not body.get("sku"):
+            if isinstance(body.get("lines"), list):
+                cart = [(str(line["sku"]), int(line.get("quantity", 1))) for line in body["lines"]]
+                order_sn = self.emu.place_cart(shop_id, cart, bool(body.get("own_carrier", False)))
+            elif not body.get("sku"):
                 raise ValueError("sku is required")
-            order_sn = self.emu.place_order(shop_id, str(body["sku"]), int(body.get("quantity", 1)))
+            else:
+                order_sn = self.emu.place_order(shop_id, str(body["sku"]), int(body.get("quantity", 1)))
         except KeyError as exc:
             return error(exc, 404)
         except (ValueError, TypeError) as exc:
@@ -507,6 +525,20 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
         if order_sn is None:
             return JSONResponse({"error": "the listing is unlisted or has too little stock"}, status_code=409)
         return JSONResponse({"shop_id": shop_id, "order_sn": order_sn}, status_code=201)
+
+    async def open_return(self, request: Request) -> Response:
+        """A buyer asks to return {"order_sn", "quantity"} (1 by default) of a shipped order's first line."""
+        shop_id = int(request.path_params["shop_id"])
+        try:
+            body = await json_object(request)
+            if not body.get("order_sn"):
+                raise ValueError("order_sn is required")
+            return_sn = self.emu.open_return(shop_id, str(body["order_sn"]), int(body.get("quantity", 1)))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"shop_id": shop_id, "return_sn": return_sn}, status_code=201)
 
     def _shop_info(self, shop_id: int) -> dict[str, Any]:
         with self.emu.lock:
@@ -528,6 +560,7 @@ class ControlApi(ControlBase["ShopeeEmulator"]):
             Route("/_emulator/shops/{shop_id:int}/catalogue", self.set_catalogue, methods=["POST"]),
             Route("/_emulator/shops/{shop_id:int}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/shops/{shop_id:int}/buy", self.buy, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id:int}/returns", self.open_return, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]
 

@@ -84,6 +84,45 @@ class ShopeeEmulator(TokenTtlHandle[CallRecord]):
             self._push([(shop_id, order_sn)])
         return order_sn
 
+    def place_cart(self, shop_id: int, cart: Sequence[tuple[str, int]], own_carrier: bool = False) -> str | None:
+        """A buyer checks out several (SKU, quantity) lines in one paid order; None when Shopee would refuse.
+
+        `own_carrier`: the buyer picks the shop's non-integrated channel, so the seller ships with its own carrier.
+        """
+        with self.lock:
+            order_sn = self.world.place_cart(shop_id, cart, self.now(), own_carrier)
+        if order_sn is not None:
+            self._push([(shop_id, order_sn)])
+        return order_sn
+
+    def open_return(self, shop_id: int, order_sn: str, quantity: int = 1) -> str:
+        """The buyer of a shipped or delivered order asks to return `quantity` units of its first line; the
+        order goes TO_RETURN. Returns the return_sn."""
+        with self.lock:
+            case = self.world.open_return(shop_id, order_sn, quantity, self.now())
+        self._push([(shop_id, order_sn)])
+        return case.return_sn
+
+    def returns(self, shop_id: int) -> dict[str, dict[str, Any]]:
+        """The truth: return_sn -> the return as get_return_detail's list fields show it."""
+        with self.lock:
+            return {sn: case.payload() for sn, case in self.world.shop(shop_id).returns.items()}
+
+    def shipment(self, shop_id: int, order_sn: str) -> dict[str, Any]:
+        """The truth about an order's parcel: order_status, shipping_carrier, and (once arranged) the way it was
+        arranged and its tracking number, allocated or not yet."""
+        with self.lock:
+            order = self.world.shop(shop_id).orders[order_sn]
+            payload = order.payload()
+            shipment = getattr(order, "shipment", None)
+            return {
+                "order_status": payload.get("order_status"),
+                "shipping_carrier": payload.get("shipping_carrier", ""),
+                "method": shipment.method if shipment else "",
+                "tracking_number": shipment.tracking_number if shipment else "",
+                "document_type": shipment.document_type if shipment else "",
+            }
+
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per shop and every due status change.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # Assumption: Shopee documents neither its rate limits nor the error they produce.
 TOO_MANY_REQUESTS_ERROR = "error_too_many_request"
 TOO_MANY_REQUESTS_MESSAGE = "Too many requests, please try again later."
@@ -25,11 +27,14 @@ ERROR_HTTP_STATUS: dict[str, int] = {
 class ApiError(Exception):
     """A refused call: Shopee's error name and message, answered with `status`."""
 
-    def __init__(self, error: str, message: str, status: int | None = None) -> None:
+    def __init__(self, error: str, message: str, status: int | None = None,
+                 response: dict[str, Any] | None = None) -> None:
         super().__init__(f"{error}: {message}")
         self.error = error
         self.message = message
         self.status = status if status is not None else ERROR_HTTP_STATUS.get(error, 400)
+        # Batch APIs answer common.batch_api_all_failed together with the per-order result_list.
+        self.response = response
 
 
 def param_error(detail: str) -> ApiError:

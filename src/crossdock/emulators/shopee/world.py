@@ -24,6 +24,13 @@ from crossdock.emulators.shopee.catalogue import (
     stock_of,
 )
 from crossdock.emulators.shopee.regions import REGIONS, Place, Region
+from crossdock.emulators.shopee.returns import ReturnCase
+from crossdock.emulators.shopee.shipping import (
+    Shipment,
+    is_own_carrier_channel,
+    own_carrier_channel,
+    tracking_number,
+)
 
 # OrderStatus of the v2.0 data definition.
 ORDER_STATUSES: tuple[str, ...] = (
@@ -232,6 +239,12 @@ class Order:
     buyer_cancel_reason: str = ""
     reverse_shipping_fee: Decimal = Decimal(0)
     pending: list[Step] = field(default_factory=list)
+    shipment: Shipment | None = None
+
+    @property
+    def integrated(self) -> bool:
+        """Shopee's own logistics carries the parcel (the buyer did not pick a seller-arranged channel)."""
+        return not is_own_carrier_channel(self.channel_id)
 
     @property
     def subtotal(self) -> Decimal:
@@ -283,6 +296,23 @@ class Order:
             self.logistics_status = _LOGISTICS_BY_STATUS[status]
         if status == "TO_RETURN":
             self.reverse_shipping_fee = Decimal(extra.get("reverse_shipping_fee", str(self.planned_actual_fee)))
+        self._track(status, at)
+
+    def _track(self, status: str, at: int) -> None:
+        """The 3PL's side of a status change: a generated order arranged in the past gets its parcel, and every
+        arranged parcel of an integrated channel records what get_tracking_info then answers."""
+        if status == "PROCESSED" and self.shipment is None and self.integrated:
+            self.shipment = Shipment("pickup", at, tracking_number(self.region.code, self.order_sn), at)
+            self.shipment.track(at, "ORDER_CREATED", f"Shipment arranged with {self.carrier}")
+        if self.shipment is None:
+            return
+        event = {
+            "SHIPPED": ("PICKED_UP", f"Parcel has been picked up by {self.carrier}"),
+            "TO_CONFIRM_RECEIVE": ("DELIVERED", "Parcel has been delivered"),
+            "CANCELLED": ("CANCELED", "Shipment cancelled"),
+        }.get(status)
+        if event is not None:
+            self.shipment.track(at, *event)
 
     def _money(self, amount: Decimal) -> int | float:
         return json_money(amount, self.region.decimals)
@@ -443,6 +473,7 @@ class Shop:
     catalogue: Catalogue
     buyers: list[Buyer] = field(default_factory=list)
     orders: dict[str, StoredOrder] = field(default_factory=dict)
+    returns: dict[str, ReturnCase] = field(default_factory=dict)
 
 
 class World:
@@ -577,24 +608,69 @@ class World:
 
     def place_order(self, shop_id: int, seller_sku: str, quantity: int, now: datetime) -> str | None:
         """A buyer buys `quantity` of the variant with this SKU: a paid order, or None when Shopee would refuse."""
-        if quantity < 1:
-            raise ValueError("quantity must be at least 1")
+        return self.place_cart(shop_id, [(seller_sku, quantity)], now)
+
+    def place_cart(self, shop_id: int, cart: Sequence[tuple[str, int]], now: datetime,
+                   own_carrier: bool = False) -> str | None:
+        """A buyer checks out (SKU, quantity) lines at once: a paid order, or None when a line is unlisted or short
+        of stock. With `own_carrier` the buyer picks the shop's non-integrated channel, so the seller ships with
+        a carrier of its own and gives Shopee the tracking number."""
+        if not cart:
+            raise ValueError("the cart is empty")
         shop = self.shop(shop_id)
-        found = shop.catalogue.by_sku.get(seller_sku)
-        if found is None:
-            raise KeyError(f"shop {shop_id} lists no SKU {seller_sku!r}")
-        product, model = found
-        available = stock_of(product, model)
-        if not product.active or available < quantity:
-            return None
+        wanted: list[tuple[Product, Model | None, int]] = []
+        for seller_sku, quantity in cart:
+            if quantity < 1:
+                raise ValueError("quantity must be at least 1")
+            found = shop.catalogue.by_sku.get(seller_sku)
+            if found is None:
+                raise KeyError(f"shop {shop_id} lists no SKU {seller_sku!r}")
+            product, model = found
+            if not product.active or stock_of(product, model) < quantity:
+                return None
+            wanted.append((product, model, quantity))
         now_ts = to_timestamp(now)
-        set_stock(product, model, available - quantity, now_ts)
-        line = _line(product, model, quantity, model.price if model else product.price)
-        order = self._order(shop, now_ts, (line,), cod=False)
+        lines = []
+        for product, model, quantity in wanted:
+            set_stock(product, model, stock_of(product, model) - quantity, now_ts)
+            lines.append(_line(product, model, quantity, model.price if model else product.price))
+        order = self._order(shop, now_ts, tuple(lines), cod=False)
+        if own_carrier:
+            order.carrier, order.channel_id = own_carrier_channel(sorted(REGIONS).index(shop.region.code))
         # Paid at once; the order then waits for the seller to arrange shipment.
         order.apply("READY_TO_SHIP", now_ts)
         shop.orders[order.order_sn] = order
         return order.order_sn
+
+    def open_return(self, shop_id: int, order_sn: str, quantity: int, now: datetime) -> ReturnCase:
+        """The buyer asks to return `quantity` units of the order's first line (a return/refund request)."""
+        order = self._find(shop_id, order_sn)
+        if not isinstance(order, Order):
+            raise ValueError(f"order {order_sn} is a raw payload; returns need a generated order")
+        if order.status not in _HANDED_OVER:
+            raise ValueError(f"order {order_sn} is {order.status}: only a shipped or delivered order can be returned")
+        line = order.lines[0]
+        if not 1 <= quantity <= line.quantity:
+            raise ValueError(f"the first line has {line.quantity} unit(s); cannot return {quantity}")
+        shop = self.shop(shop_id)
+        now_ts = to_timestamp(now)
+        case = ReturnCase(
+            return_sn=self._new_return_sn(shop, now_ts), order_sn=order_sn, currency=order.region.currency,
+            decimals=order.region.decimals, buyer_username=order.buyer.username, create_time=now_ts,
+            update_time=now_ts, item_id=line.item_id, model_id=line.model_id, name=line.item_name,
+            item_sku=line.item_sku, variation_sku=line.model_sku, amount=quantity, item_price=line.discounted_price,
+            image_url=line.image_url, delivered=order.status != "SHIPPED",
+        )
+        shop.returns[case.return_sn] = case
+        order.apply("TO_RETURN", now_ts)
+        return case
+
+    def _new_return_sn(self, shop: Shop, created_at: int) -> str:
+        # Shaped like the docs' "2206140TA5PM808": the order-style date prefix and nine more characters.
+        while True:
+            return_sn = self._new_sn(shop, created_at) + "".join(shop.rng.choices(_SN_ALPHABET, k=1))
+            if return_sn not in shop.returns:
+                return return_sn
 
     def _take_item_id(self) -> int:
         self._next_item_id += 1

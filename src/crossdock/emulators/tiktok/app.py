@@ -26,7 +26,8 @@ from starlette.routing import Route
 from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
-from crossdock.emulators.tiktok import products, signing
+from crossdock.emulators.tiktok import products, returns, shipping, signing
+from crossdock.emulators.tiktok.documents import DOCUMENT_PATH, document_url, serve_document
 from crossdock.emulators.tiktok.world import ORDER_STATUSES, Order, RawOrder, Shop
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class _Context:
     body: bytes
     now: datetime
     pairs: list[tuple[str, str]] = field(default_factory=list)   # the query as sent, repeated keys kept
+    base_url: str = ""
     account: str = ""
     shop: Shop | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -167,6 +169,16 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 
 
 @contextmanager
+def _fulfilment_errors() -> Iterator[None]:
+    """A Fulfillment, Logistics or Return API's refusal, in the common error envelope."""
+    try:
+        yield
+    except (shipping.FulfilmentError, returns.ReturnsError) as exc:
+        # Assumption, as for the other business errors: HTTP 400 with the code in the body.
+        raise ApiError(exc.code, exc.message, 400) from None
+
+
+@contextmanager
 def _product_errors() -> Iterator[None]:
     """A product API's refusal of the whole call, answered in the common error envelope."""
     try:
@@ -191,6 +203,14 @@ class TikTokApi:
             products.SEARCH_PATH: ("POST", self.search_products, True),
             products.INVENTORY_UPDATE_PATH: ("POST", self.update_inventory, True),
             products.WAREHOUSES_PATH: ("GET", self.get_warehouses, True),
+            shipping.SHIP_PACKAGE_PATH: ("POST", self.ship_package, True),
+            shipping.MARK_SHIPPED_PATH: ("POST", self.mark_package_shipped, True),
+            shipping.CREATE_PACKAGES_PATH: ("POST", self.create_packages, True),
+            shipping.ELIGIBLE_SERVICES_PATH: ("POST", self.eligible_services, True),
+            shipping.SHIPPING_DOCUMENT_PATH: ("GET", self.shipping_document, True),
+            shipping.TRACKING_PATH: ("GET", self.get_tracking, True),
+            shipping.SHIPPING_PROVIDERS_PATH: ("GET", self.shipping_providers, True),
+            returns.SEARCH_PATH: ("POST", self.search_returns, True),
         }
         self._templates = [(_template_pattern(t), t) for t in self.open_api if "{" in t]
 
@@ -211,7 +231,7 @@ class TikTokApi:
         body = await request.body()
         return _Context(request.method, request.url.path, dict(request.query_params),
                         {k.lower(): v for k, v in request.headers.items()}, body, self.emu.now(),
-                        pairs=request.query_params.multi_items())
+                        pairs=request.query_params.multi_items(), base_url=str(request.base_url))
 
     def _record(self, ctx: _Context, status: int, code: int) -> None:
         shop_id = ctx.shop.shop_id if ctx.shop else None
@@ -475,6 +495,69 @@ class TikTokApi:
         with _product_errors():
             return products.update_inventory(ctx.shop.listing, ctx.extra["path"]["product_id"], body, ctx.now_ts)
 
+    # ---- fulfilment and returns ----------------------------------------------------------
+
+    def _path(self, ctx: _Context, name: str) -> str:
+        return str(ctx.extra["path"][name])
+
+    def ship_package(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return shipping.ship_package(ctx.shop, self._path(ctx, "package_id"), body, ctx.now_ts, self.emu.world.rng)
+
+    def mark_package_shipped(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return shipping.mark_package_shipped(ctx.shop, self._path(ctx, "order_id"), body, ctx.now_ts,
+                                                 self.emu.world.rng, self._package_id)
+
+    def create_packages(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return shipping.create_packages(ctx.shop, body, ctx.now_ts, self.emu.world.rng, self._package_id)
+
+    def eligible_services(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return shipping.eligible_services(ctx.shop, self._path(ctx, "order_id"), body)
+
+    def shipping_document(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        with _fulfilment_errors():
+            wanted = shipping.shipping_document(ctx.shop, self._path(ctx, "package_id"), ctx.query)
+        shipment = wanted.order.shipments[wanted.package]
+        url = document_url(self.emu.url_key, ctx.base_url, ctx.shop.shop_id, wanted.order.package_ids[wanted.package],
+                           wanted.document_type, wanted.size, ctx.now_ts + shipping.DOCUMENT_URL_TTL)
+        return {"doc_url": url, "tracking_number": shipment.tracking_number}
+
+    def get_tracking(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        with _fulfilment_errors():
+            return shipping.tracking(ctx.shop, self._path(ctx, "order_id"))
+
+    def shipping_providers(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        with _fulfilment_errors():
+            return shipping.get_shipping_providers(ctx.shop, self._path(ctx, "delivery_option_id"))
+
+    def search_returns(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return returns.search_returns(ctx.shop, ctx.query, body, ctx.now_ts)
+
+    def _package_id(self) -> str:
+        return self.emu.world.new_id("115", 19)
+
+    async def document(self, request: Request) -> Response:
+        """The object-storage URL a doc_url points at: the PDF, while the URL's 24 hours last."""
+        with self.emu.lock:
+            return serve_document(self.emu, request.path_params["token"])
+
     # ---- the seller's consent page --------------------------------------------------------
 
     async def consent_page(self, request: Request) -> Response:
@@ -520,6 +603,7 @@ class TikTokApi:
             Route(TOKEN_REFRESH_PATH, self.token_refresh_endpoint, methods=["GET"]),
             Route(CONSENT_PATH, self.consent_page, methods=["GET"]),
             Route(CONSENT_PATH, self.consent_confirm, methods=["POST"]),
+            Route(DOCUMENT_PATH, self.document, methods=["GET"]),
         ]
 
     def fallback(self) -> list[Route]:
@@ -571,14 +655,16 @@ class ControlApi(ControlBase["TikTokEmulator"]):
         return JSONResponse({"listings": [dict(row, price=str(row["price"])) for row in rows]})
 
     async def buy(self, request: Request) -> Response:
-        """A buyer buys now: {"sku", "quantity"} -> {"order_id"}, or 409 when TikTok would not sell it."""
+        """A buyer buys now: {"sku", "quantity"} or {"lines": [{"sku", "quantity"}, ...]} -> {"order_id"}, or 409
+        when TikTok would not sell it."""
         try:
             body = await json_object(request)
-            sku, quantity = str(body["sku"]), int(body.get("quantity", 1))
-        except (KeyError, ValueError, TypeError) as exc:
+            raw_lines = body.get("lines") or [body]
+            lines = [(str(line["sku"]), int(line.get("quantity", 1))) for line in raw_lines]
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             return error(exc, 400)
         try:
-            order_id = self.emu.place_order(request.path_params["shop_id"], sku, quantity)
+            order_id = self.emu.place_order_lines(request.path_params["shop_id"], lines)
         except KeyError as exc:      # no such shop, or no such SKU in it
             return error(exc, 404)
         except ValueError as exc:
@@ -587,6 +673,42 @@ class ControlApi(ControlBase["TikTokEmulator"]):
             return JSONResponse({"error": "not for sale: the product is not live or the stock is short"},
                                 status_code=409)
         return JSONResponse({"order_id": order_id}, status_code=201)
+
+    async def shipping_type(self, request: Request) -> Response:
+        """The shop's warehouse delivery setting: {"shipping_type": "TIKTOK" | "SELLER"}."""
+        try:
+            body = await json_object(request)
+            self.emu.set_shipping_type(request.path_params["shop_id"], str(body["shipping_type"]))
+        except KeyError as exc:
+            return error(exc, 404 if "shop" in str(exc) else 400)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"shop_id": request.path_params["shop_id"], "shipping_type": body["shipping_type"]})
+
+    async def open_return(self, request: Request) -> Response:
+        """The buyer asks for a return: {"quantity": 1, "seller_sku"?, "return_type"?} -> {"return_id"}."""
+        shop_id, order_id = request.path_params["shop_id"], request.path_params["order_id"]
+        try:
+            body = await json_object(request)
+            return_id = self.emu.open_return(shop_id, order_id, int(body.get("quantity", 1)), body.get("seller_sku"),
+                                             str(body.get("return_type", "RETURN_AND_REFUND")))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 409)
+        return JSONResponse({"return_id": return_id}, status_code=201)
+
+    async def return_status(self, request: Request) -> Response:
+        """Move a return along: {"status", "tracking_number"?}."""
+        shop_id, return_id = request.path_params["shop_id"], request.path_params["return_id"]
+        try:
+            body = await json_object(request)
+            self.emu.set_return_status(shop_id, return_id, str(body["status"]), str(body.get("tracking_number", "")))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"return_id": return_id, "status": body["status"]})
 
     def _shop_info(self, shop_id: str) -> dict[str, Any]:
         with self.emu.lock:
@@ -602,6 +724,9 @@ class ControlApi(ControlBase["TikTokEmulator"]):
             Route("/_emulator/shops/{shop_id}/catalogue", self.set_catalogue, methods=["POST"]),
             Route("/_emulator/shops/{shop_id}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/shops/{shop_id}/buy", self.buy, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id}/shipping_type", self.shipping_type, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id}/orders/{order_id}/returns", self.open_return, methods=["POST"]),
+            Route("/_emulator/shops/{shop_id}/returns/{return_id}/status", self.return_status, methods=["POST"]),
             Route("/_emulator/sellers/{account}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]

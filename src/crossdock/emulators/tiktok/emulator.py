@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.applications import Starlette
 
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.handle import TokenTtlHandle
+from crossdock.emulators.tiktok import returns
 from crossdock.emulators.tiktok.app import CallRecord, create_app
 from crossdock.emulators.tiktok.auth import AuthState
 from crossdock.emulators.tiktok.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
@@ -44,6 +46,8 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
         self.limiter = RateLimiter(DEFAULT_RATE_LIMIT_RPS, DEFAULT_RATE_LIMIT_BURST)
         self.pusher: PushSender | None = None
         self._notifications = random.Random(f"{seed}:notifications")
+        # Signs the doc_url of shipping documents; a restarted emulator's old URLs stop working (they expire anyway).
+        self.url_key = secrets.token_bytes(32)
         self.app: Starlette = create_app(self)
 
     # ---- time -----------------------------------------------------------------------------
@@ -128,6 +132,58 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
         if order_id is not None:
             self._push([(str(external_id), order_id)])
         return order_id
+
+    def place_order_lines(self, external_id: str, lines: Sequence[tuple[str, int]]) -> str | None:
+        """A buyer buys several SKUs in one paid order (one package), its webhook sent; None when TikTok would not
+        sell one of them. KeyError for an unknown SKU."""
+        with self.lock:
+            order_id = self.world.place_order_lines(str(external_id), lines, self.now())
+        if order_id is not None:
+            self._push([(str(external_id), order_id)])
+        return order_id
+
+    # ---- fulfilment and returns -------------------------------------------------------------
+
+    def set_shipping_type(self, external_id: str, shipping_type: str) -> None:
+        """The seller's warehouse delivery setting (Seller Center): "TIKTOK" (TikTok's carrier) or "SELLER" (the
+        seller's own); it applies to orders placed from now on."""
+        with self.lock:
+            self.world.set_shipping_type(str(external_id), shipping_type)
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1, seller_sku: str | None = None,
+                    return_type: str = "RETURN_AND_REFUND") -> str:
+        """The buyer asks to return `quantity` units of a shipped order: of `seller_sku`, or of its first line item's
+        SKU. Returns the return_id; the request waits for the seller (RETURN_OR_REFUND_REQUEST_PENDING)."""
+        with self.lock:
+            shop = self.world.shop(str(external_id))
+            order = shop.orders.get(order_id)
+            if not isinstance(order, Order):
+                raise KeyError(f"no order {order_id} in shop {external_id}")
+            sku = seller_sku if seller_sku is not None else order.units[0].sku.seller_sku
+            busy = {i for case in shop.returns.values() if case.order_id == order_id for i in case.unit_ids}
+            units = [u.id for u in order.units if u.sku.seller_sku == sku and u.id not in busy][:quantity]
+            if quantity < 1 or len(units) < quantity:
+                raise ValueError(f"order {order_id} has fewer than {quantity} unreturned units of {sku!r}")
+            now = int(self.now().timestamp())
+            return returns.open_return(shop, order_id, units, now, lambda: self.world.new_id("403", 19),
+                                       return_type=return_type)
+
+    def set_return_status(self, external_id: str, return_id: str, status: str, tracking_number: str = "") -> None:
+        """Move a return along (the buyer ships it, the seller approves, TikTok refunds ...)."""
+        with self.lock:
+            returns.set_status(self.world.shop(str(external_id)), return_id, status, int(self.now().timestamp()),
+                               tracking_number)
+
+    def returns(self, external_id: str) -> dict[str, dict[str, Any]]:
+        """The truth: return_id -> the return as Search Returns shows it."""
+        with self.lock:
+            shop = self.world.shop(str(external_id))
+            out = {}
+            for return_id, case in shop.returns.items():
+                order = shop.orders[case.order_id]
+                assert isinstance(order, Order)
+                out[return_id] = case.payload(order)
+            return out
 
     # ---- authorization --------------------------------------------------------------------
 

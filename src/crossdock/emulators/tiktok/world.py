@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.tiktok.catalogue import (
@@ -23,6 +23,9 @@ from crossdock.emulators.tiktok.catalogue import (
     listed_price,
 )
 from crossdock.emulators.tiktok.regions import Region, region
+
+if TYPE_CHECKING:
+    from crossdock.emulators.tiktok.returns import ReturnCase
 
 # Order status enum of Get Order List / Get Order Detail (202309).
 ORDER_STATUSES: tuple[str, ...] = (
@@ -65,6 +68,13 @@ _BUYER_CANCEL_REASONS = ("No longer needed", "Need to change shipping address", 
                          "Wrong product ordered")
 _PROVIDERS = (("6617675021119438849", "TT Virtual express"), ("7129736293356078891", "J&T Express"),
               ("7117858858072016686", "Ninja Van"), ("7208502187360519982", "Flash Express"))
+# Delivery options by shipping type: (delivery_option_id, delivery_option_name). Assumption: the ids are made up in
+# the docs' format; TikTok assigns them per warehouse delivery setting.
+DELIVERY_OPTIONS: dict[str, tuple[str, str]] = {
+    "TIKTOK": ("7091146663229654785", "Standard Shipping"),
+    "SELLER": ("7208502187360519983", "Seller Shipping"),
+}
+SHIPPING_TYPES = tuple(DELIVERY_OPTIONS)
 _STREETS = ("Orchard", "Sunset", "Riverside", "Market", "Station", "Garden", "Harbour", "Hillview")
 # Assumption: the docs show one warehouse; an emulated shop has a default sales warehouse (where a product
 # listed without a designated warehouse keeps its stock), a second sales warehouse, and a return warehouse
@@ -126,6 +136,19 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class PackageShipment:
+    """How a package left through the Fulfillment API: its tracking number and carrier, and who carries it."""
+
+    tracking_number: str
+    provider_id: str
+    provider_name: str
+    by_seller: bool            # the seller's own carrier (in transit at once) rather than one TikTok arranged
+    at: int
+    handover_method: str = ""  # PICKUP or DROP_OFF for packages TikTok's carrier takes over
+    service: str = ""          # the shipping service a label was bought for (Create Packages, US)
+
+
+@dataclass(frozen=True)
 class Step:
     at: int
     status: str
@@ -178,6 +201,18 @@ class Order:
     tracking_numbers: list[str] = field(default_factory=list)
     collected_packages: int = 0
     pending: list[Step] = field(default_factory=list)
+    # TIKTOK (TikTok's carrier takes it: Ship Package arranges it) or SELLER (the seller ships and uploads the
+    # tracking number), as the shop's warehouse delivery setting was when the order came in.
+    shipping_type: str = "TIKTOK"
+    delivery_option_name: str = "Standard Shipping"
+    # Packages shipped through the Fulfillment API, by package index; once there is one, generated tracking
+    # numbers are no longer shown.
+    shipments: dict[int, PackageShipment] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before the Fulfillment API existed restore as TikTok-shipped orders.
+        self.__dict__.update({"shipping_type": "TIKTOK", "delivery_option_name": "Standard Shipping",
+                              "shipments": {}, **state})
 
     # ---- money ----------------------------------------------------------------------------
 
@@ -216,7 +251,7 @@ class Order:
         if status in ("AWAITING_COLLECTION", "PARTIALLY_SHIPPING", "IN_TRANSIT", "DELIVERED", "COMPLETED"):
             if self.rts_time is None:
                 self.rts_time = at
-            if not self.tracking_numbers:
+            if not self.tracking_numbers and not self.shipments:
                 self.tracking_numbers = [extra.get("tracking", f"TT{self.id[-10:]}{i}")
                                          for i in range(len(self.package_ids))]
         if status == "PARTIALLY_SHIPPING":
@@ -232,10 +267,26 @@ class Order:
             self.cancellation_initiator = extra.get("initiator", self.cancellation_initiator or "SELLER")
             self.cancel_reason = extra.get("reason", self.cancel_reason or "Out of stock")
 
+    def tracking_of(self, package: int) -> tuple[str, str, str] | None:
+        """(tracking number, provider id, provider name) of a package once it has left, else None."""
+        shipment = self.shipments.get(package)
+        if shipment is not None:
+            return shipment.tracking_number, shipment.provider_id, shipment.provider_name
+        if self.rts_time is not None and not self.shipments and package < len(self.tracking_numbers):
+            return self.tracking_numbers[package], *self.provider
+        return None
+
     def _unit_status(self, unit: Unit) -> tuple[str, str]:
         """(display_status, package_status) of one line item."""
         if self.status == "CANCELLED":
             return "CANCELLED", "CANCELLED"
+        if self.shipments and self.status not in ("DELIVERED", "COMPLETED"):
+            shipment = self.shipments.get(unit.package)
+            if shipment is None:
+                return "AWAITING_SHIPMENT", "TO_FULFILL"
+            if shipment.by_seller or unit.package < self.collected_packages:
+                return "IN_TRANSIT", "FULFILLING"
+            return "AWAITING_COLLECTION", "PROCESSING"
         if self.status in ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"):
             return ("UNPAID" if self.status == "UNPAID" else "AWAITING_SHIPMENT"), "TO_FULFILL"
         if self.status in ("DELIVERED", "COMPLETED"):
@@ -247,7 +298,7 @@ class Order:
     def payload(self) -> dict[str, Any]:
         money, r = self._money, self.recipient
         shipped = self.rts_time is not None
-        provider_id, provider_name = self.provider
+        first_sent = next((t for t in map(self.tracking_of, range(len(self.package_ids))) if t is not None), None)
         body: dict[str, Any] = {
             "id": self.id,
             "buyer_message": self.buyer_message,
@@ -276,12 +327,12 @@ class Order:
             "payment_method_name": self.payment_method_name,
             "has_updated_recipient_address": False,
             "warehouse_id": self.warehouse_id,
-            "shipping_type": "TIKTOK",
+            "shipping_type": self.shipping_type,
             "user_id": self.user_id,
             "seller_note": "",
             "is_cod": self.is_cod,
             "delivery_option_id": self.delivery_option_id,
-            "delivery_option_name": "Standard Shipping",
+            "delivery_option_name": self.delivery_option_name,
             "buyer_email": self.buyer_email,
             "is_sample_order": False,
             "is_on_hold_order": self.is_on_hold_order,
@@ -291,10 +342,8 @@ class Order:
             "commerce_platform": "TIKTOK_SHOP",
             "order_type": "NORMAL",
         }
-        if shipped:
-            body["shipping_provider"] = provider_name
-            body["shipping_provider_id"] = provider_id
-            body["tracking_number"] = self.tracking_numbers[0]
+        if shipped and first_sent is not None:
+            body["tracking_number"], body["shipping_provider_id"], body["shipping_provider"] = first_sent
             body["rts_time"] = self.rts_time
         if self.status not in _ADDRESS_HIDDEN and not (self.status == "CANCELLED" and self.paid_time is None):
             country = self.region.country
@@ -341,10 +390,10 @@ class Order:
                 "currency": self.region.currency, "is_gift": False, "package_id": self.package_ids[unit.package],
                 "is_dangerous_good": False, "needs_prescription": False, "gift_retail_price": money(Decimal(0)),
             }
-            if shipped:
+            sent = self.tracking_of(unit.package)
+            if shipped and sent is not None:
                 item["rts_time"] = self.rts_time
-                item["tracking_number"] = self.tracking_numbers[unit.package]
-                item["shipping_provider_id"], item["shipping_provider_name"] = provider_id, provider_name
+                item["tracking_number"], item["shipping_provider_id"], item["shipping_provider_name"] = sent
             if self.status == "CANCELLED":
                 item["cancel_reason"] = self.cancel_reason
                 item["cancel_user"] = self.cancellation_initiator
@@ -380,6 +429,13 @@ class Shop:
     catalogue: tuple[Sku, ...]             # what generated orders are drawn from
     listing: ShopCatalogue                 # the products, SKUs, stock and warehouses the product APIs show
     orders: dict[str, Order | RawOrder] = field(default_factory=dict)
+    # The warehouse delivery setting (Seller Center, not the API): who ships the orders that come in from now on.
+    shipping_type: str = "TIKTOK"
+    returns: dict[str, ReturnCase] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before fulfilment restore as TikTok-shipped shops without returns.
+        self.__dict__.update({"shipping_type": "TIKTOK", "returns": {}, **state})
 
 
 class World:
@@ -505,28 +561,55 @@ class World:
 
     def place_order(self, shop_id: str, seller_sku: str, quantity: int, now: datetime) -> str | None:
         """A buyer buys `quantity` of the SKU now: a paid order, or None when TikTok would not sell it."""
-        if quantity < 1:
-            raise ValueError("quantity must be at least 1")
+        return self.place_order_lines(shop_id, [(seller_sku, quantity)], now)
+
+    def place_order_lines(self, shop_id: str, lines: Sequence[tuple[str, int]], now: datetime) -> str | None:
+        """A buyer buys several SKUs in one order now, all in one package; None (nothing sold) when TikTok would not
+        sell one of them."""
+        if not lines or any(quantity < 1 for _, quantity in lines):
+            raise ValueError("an order needs at least one SKU, each bought at least once")
         shop = self.shop(shop_id)
-        taken = shop.listing.take(seller_sku, quantity)
-        if taken is None:
-            return None
+        wanted: dict[str, int] = {}
+        for seller_sku, quantity in lines:
+            wanted[seller_sku] = wanted.get(seller_sku, 0) + quantity
+        for seller_sku, quantity in wanted.items():
+            found = shop.listing.by_seller_sku.get(seller_sku)
+            if found is None:
+                raise KeyError(f"no SKU {seller_sku!r} in this shop")
+            if not found[0].active or found[1].quantity < quantity:
+                return None
+        bought = []
+        for seller_sku, quantity in wanted.items():
+            taken = shop.listing.take(seller_sku, quantity)
+            assert taken is not None   # checked above, under the emulator's lock
+            bought.append((_order_sku(*taken), quantity))
         now_ts = int(now.timestamp())
-        order = self._new_order(shop, now_ts, [(_order_sku(*taken), quantity)])
+        order = self._new_order(shop, now_ts, bought, one_package=True)
         # Paid at once; the order then waits for the seller to ship it.
         order.apply("AWAITING_SHIPMENT", now_ts)
         shop.orders[order.id] = order
         return order.id
 
+    def set_shipping_type(self, shop_id: str, shipping_type: str) -> None:
+        """Change the shop's warehouse delivery setting: orders placed from now on are shipped that way."""
+        if shipping_type not in SHIPPING_TYPES:
+            raise ValueError(f"shipping type must be one of {', '.join(SHIPPING_TYPES)}")
+        self.shop(shop_id).shipping_type = shipping_type
+
+    def new_id(self, prefix: str, length: int) -> str:
+        """A fresh TikTok-style numeric id (packages, returns)."""
+        return self._unique(self.rng, prefix, length)
+
     # ---- orders ---------------------------------------------------------------------------
 
-    def _new_order(self, shop: Shop, create_time: int, lines: Sequence[tuple[Sku, int]] = ()) -> Order:
+    def _new_order(self, shop: Shop, create_time: int, lines: Sequence[tuple[Sku, int]] = (),
+                   one_package: bool = False) -> Order:
         """A new order of random `lines` from the shop's catalogue, or of the given (SKU, quantity) lines."""
         rng, reg = self.rng, shop.region
         quantum = Decimal(1).scaleb(-reg.decimals)
         skus = [sku for sku, _ in lines] or rng.sample(shop.catalogue,
                                                        min(len(shop.catalogue), rng.choice((1, 1, 1, 2, 2, 3))))
-        two_packages = len(skus) > 1 and rng.random() < 0.25
+        two_packages = len(skus) > 1 and rng.random() < 0.25 and not one_package
         units: list[Unit] = []
         seller_promo = rng.random() < 0.3
         platform_promo = rng.random() < 0.15
@@ -562,8 +645,10 @@ class World:
             is_cod=cod,
             payment_method_name="Cash on delivery" if cod else rng.choice(("CCDC", "E-wallet", "Bank transfer")),
             warehouse_id=shop.listing.default_warehouse.id,
-            delivery_option_id="7091146663229654785",
+            delivery_option_id=DELIVERY_OPTIONS[shop.shipping_type][0],
             update_time=create_time,
+            shipping_type=shop.shipping_type,
+            delivery_option_name=DELIVERY_OPTIONS[shop.shipping_type][1],
         )
 
     def _fate(self, order: Order) -> list[Step]:

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from crossdock.bootstrap import App
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.domain.time import require_utc
-from crossdock.interfaces.api import inventory, problems
+from crossdock.interfaces.api import fulfilment, inventory, problems
 from crossdock.interfaces.api.schemas import (
     AccountConnectIn,
     AuthorizeIn,
@@ -163,5 +163,6 @@ def create_api(app: App, runner: JobRunner | None = None) -> FastAPI:
         return Response(status_code=200)
 
     inventory.include(api, app, jobs)
+    fulfilment.include(api, app, jobs)
     api.state.jobs = jobs
     return api

@@ -52,6 +52,8 @@ class SkuIn(BaseModel):
     temperature: Temperature = Temperature.AMBIENT
     safety_stock: int = 0
     components: dict[str, int] = Field(default_factory=dict, description="a bundle: component SKU code -> units")
+    hs_code: str = Field("", description="customs tariff code, 6 to 10 digits", examples=["691200"])
+    origin_country: str = Field("CN", description="country of origin, ISO 3166-1 alpha-2")
 
     def command(self) -> AddSku:
         return AddSku(**self.model_dump())
@@ -71,6 +73,8 @@ class SkuOut(BaseModel):
     cost_currency: str | None
     temperature: str
     safety_stock: int
+    hs_code: str
+    origin_country: str
     created_at: datetime
     updated_at: datetime
 

@@ -59,13 +59,15 @@ def skus_add(
     safety_stock: Annotated[int, typer.Option(help="listings show 0 at or under this many units")] = 0,
     component: Annotated[list[str] | None, typer.Option(
         "--component", help="CODE=QTY, repeatable: makes this SKU a bundle of those")] = None,
+    hs_code: Annotated[str, typer.Option(help="customs tariff code, 6 to 10 digits (commercial invoices)")] = "",
+    origin: Annotated[str, typer.Option(help="country of origin, ISO 3166-1 alpha-2")] = "CN",
 ) -> None:
     """Add a SKU (or a bundle with --component), then map the listings that carry its code or barcode."""
     cmd = AddSku(code=code, title=title, barcode=barcode, weight_kg=decimal_option("weight_kg", weight_kg),
                  length_cm=decimal_option("length_cm", length_cm), width_cm=decimal_option("width_cm", width_cm),
                  height_cm=decimal_option("height_cm", height_cm), cost=decimal_option("cost", cost),
                  cost_currency=cost_currency, temperature=temperature, safety_stock=safety_stock,
-                 components=components_option(component))
+                 components=components_option(component), hs_code=hs_code, origin_country=origin)
     with opened() as a:
         a.inventory.add_sku(cmd)
         mapped, _ = a.listings.automap()
@@ -106,7 +108,7 @@ def skus_import(file: ExistingFile, json_out: JsonOpt = False) -> None:
     """Add the SKUs of a CSV or XLSX file; bad lines are listed by number, the rest go in.
 
     Columns: code, title, barcode, weight_kg, length_cm, width_cm, height_cm,
-    cost, cost_currency, temperature, safety_stock, components (a bundle: "A:1;B:2").
+    cost, cost_currency, temperature, safety_stock, components (a bundle: "A:1;B:2"), hs_code, origin_country.
     Listings are mapped afterwards; exits 1 when any line was not taken in."""
     with opened() as a:
         result = _import_with_progress(a, file, json_out)

@@ -17,6 +17,14 @@ from crossdock.interfaces.api.schemas import (
 )
 from crossdock.interfaces.cli.catalogue import skus_cli, warehouses_cli
 from crossdock.interfaces.cli.context import JsonOpt, fail, opened
+from crossdock.interfaces.cli.fulfilment import (
+    carriers_cli,
+    invoices_cli,
+    returns_cli,
+    review_cli,
+    shipping_cli,
+    tracking_cli,
+)
 from crossdock.interfaces.cli.listings import listings_cli
 from crossdock.interfaces.cli.render import ago, console, emit_json, err, parse_time, styled, table, when
 from crossdock.interfaces.cli.stock import stock_cli
@@ -35,7 +43,9 @@ quarantine_cli = typer.Typer(no_args_is_help=True, help="Records a platform sent
 emulator_cli = typer.Typer(no_args_is_help=True, help="The local marketplace emulators.")
 for sub, name in ((stores_cli, "stores"), (sync_cli, "sync"), (orders_cli, "orders"),
                   (quarantine_cli, "quarantine"), (skus_cli, "skus"), (warehouses_cli, "warehouses"),
-                  (stock_cli, "stock"), (listings_cli, "listings"), (emulator_cli, "emulator")):
+                  (stock_cli, "stock"), (listings_cli, "listings"), (emulator_cli, "emulator"),
+                  (review_cli, "review"), (carriers_cli, "carriers"), (shipping_cli, "shipping"),
+                  (tracking_cli, "tracking"), (returns_cli, "returns"), (invoices_cli, "invoices")):
     app.add_typer(sub, name=name)
 
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crossdock.bootstrap import App, configure_logging
 from crossdock.demo import PLATFORMS, DemoWorld, ensure_demo_config, pull_listings, setup_inventory, sync_all
+from crossdock.demo_fulfilment import CARRIERS, setup_fulfilment
 from crossdock.interfaces.api.app import create_api
 from crossdock.interfaces.cli.context import open_app
 from crossdock.interfaces.cli.render import console, err
@@ -31,6 +32,8 @@ def _open_demo(orders: int, days: int) -> tuple[App, DemoWorld, list[int]]:
     world.serve()
     for p in world.platforms:
         console.print(f"{p.code} emulator on http://127.0.0.1:{world.base_port + p.port_offset}")
+    for c in CARRIERS:
+        console.print(f"{c.code} carrier emulator on http://127.0.0.1:{world.base_port + c.port_offset}")
     console.print("new demo world seeded" if fresh else "saved demo world restored")
     app = open_app("WARNING")
     return app, world, world.connect(app)
@@ -48,6 +51,7 @@ def run_demo_sync(orders: int, days: int) -> None:
     """`crossdock demo`: build the world and pull it once, in the foreground, with a progress bar."""
     app, world, store_ids = _open_demo(orders, days)
     setup_inventory(app)
+    setup_fulfilment(app, world.base_port, store_ids)
     with err.status("pulling the demo stores' listings"):
         pull_listings(app, store_ids)
     columns = (TextColumn("syncing demo stores"), BarColumn(), MofNCompleteColumn(),
@@ -86,6 +90,8 @@ def serve(demo: bool, host: str | None, port: int | None, scheduler: bool, demo_
         app, world, store_ids = _open_demo(demo_orders, 30)
         if setup_inventory(app):
             console.print("demo inventory: 3 warehouses, the master catalogue and a first stock count")
+        if setup_fulfilment(app, world.base_port, store_ids):
+            console.print("demo fulfilment: DHL and YunExpress accounts, shipping rules, the invoicing company")
         # Listings first (so arriving orders map to master SKUs), then orders, all in the background.
         runner.submit("demo:listings", partial(pull_listings, app, store_ids))
         console.print(f"pulling {len(store_ids)} demo stores in the background; orders appear as they arrive")

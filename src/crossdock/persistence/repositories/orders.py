@@ -132,10 +132,31 @@ class OrderRepository:
             return
         rows = [{"b_id": oid, "last_changed_at": now, **_order_values(s, st)} for oid, s, st in items]
         self.conn.execute(update(orders).where(orders.c.id == bindparam("b_id")), rows)
+        # Lines are updated in place, keyed by position, not deleted and re-inserted: their ids are what
+        # shipments refer to.
         ids = [oid for oid, _, _ in items]
+        have: dict[tuple[int, int], int] = {}
         for i in range(0, len(ids), _CHUNK):
-            self.conn.execute(delete(order_lines).where(order_lines.c.order_id.in_(ids[i:i + _CHUNK])))
-        self.conn.execute(insert(order_lines), [ln for oid, s, _ in items for ln in _line_rows(oid, s)])
+            q = select(order_lines.c.id, order_lines.c.order_id, order_lines.c.position) \
+                .where(order_lines.c.order_id.in_(ids[i:i + _CHUNK]))
+            have.update({(r.order_id, r.position): r.id for r in self.conn.execute(q)})
+        fresh, changed, keep = [], [], set()
+        for oid, snap, _ in items:
+            for line in _line_rows(oid, snap):
+                line_id = have.get((oid, line["position"]))
+                if line_id is None:
+                    fresh.append(line)
+                else:
+                    keep.add(line_id)
+                    changed.append({"b_line": line_id, **{k: v for k, v in line.items()
+                                                           if k not in ("order_id", "position")}})
+        if changed:
+            self.conn.execute(update(order_lines).where(order_lines.c.id == bindparam("b_line")), changed)
+        if fresh:
+            self.conn.execute(insert(order_lines), fresh)
+        gone = sorted(set(have.values()) - keep)
+        for i in range(0, len(gone), _CHUNK):      # lines the platform no longer reports
+            self.conn.execute(delete(order_lines).where(order_lines.c.id.in_(gone[i:i + _CHUNK])))
 
     def record_status_changes(self, rows: Iterable[dict[str, Any]]) -> None:
         batch = list(rows)

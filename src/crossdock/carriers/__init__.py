@@ -1,0 +1,1 @@
+"""Carrier adapters: one subpackage per carrier's label API, each exporting CARRIER (a CarrierSpec)."""

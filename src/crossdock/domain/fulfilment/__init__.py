@@ -1,0 +1,1 @@
+"""Fulfilment: review, split and merge, shipping choice, parcels and their tracking, returns."""
