@@ -7,9 +7,10 @@ A new carrier joins tests/contract/test_carriers.py by adding its harness to CAR
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -26,7 +27,30 @@ from crossdock.ports.marketplace import CallStats
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
+class CarrierEmulator(Protocol):
+    """The test levers both carrier emulators' handles offer."""
+
+    @property
+    def calls(self) -> Sequence[Any]: ...
+
+    def shipment(self, number: str, /) -> dict[str, Any]: ...
+
+    def shipments(self) -> dict[str, dict[str, Any]]: ...
+
+    def pickup_time(self, number: str, /) -> datetime: ...
+
+    def fail_delivery(self, number: str, /) -> None: ...
+
+    def return_to_sender(self, number: str, /) -> None: ...
+
+    def stall(self, number: str, /) -> None: ...
+
+    def fail_next(self, n: int, status: int = 500, /) -> None: ...
+
+
 class CarrierHarness(ABC):
+    emu: CarrierEmulator             # set by make_transport
+    states: dict[str, str]           # the emulator's shipment states -> "created", "picked_up" or "cancelled"
     code: str
     dedupes_reference: bool          # a second create with the same reference returns the first shipment
     delivered_within: timedelta      # from creation, on the normal schedule
@@ -65,27 +89,37 @@ class CarrierHarness(ABC):
     @abstractmethod
     def wrong_credentials(self) -> dict[str, Any]: ...
     @abstractmethod
-    def state(self, carrier_shipment_id: str) -> str:
-        """"created", "picked_up" or "cancelled", as the carrier holds it."""
-    @abstractmethod
-    def live_shipments(self) -> int: ...
-    @abstractmethod
-    def pickup_time(self, carrier_shipment_id: str) -> datetime: ...
-    @abstractmethod
-    def fail_delivery(self, tracking_number: str) -> None: ...
-    @abstractmethod
-    def return_to_sender(self, tracking_number: str) -> None: ...
-    @abstractmethod
-    def stall(self, tracking_number: str) -> None: ...
-    @abstractmethod
-    def fail_next(self, n: int, status: int) -> None: ...
-    @abstractmethod
     def throttle_tracking(self) -> None:
         """Make the carrier's tracking quota tighter than the adapter's own pace, so it must answer 429."""
     @abstractmethod
     def tracking_calls(self) -> int: ...
-    @abstractmethod
-    def throttled_answers(self) -> int: ...
+
+    # ---- what every carrier emulator answers alike ----
+
+    def state(self, carrier_shipment_id: str) -> str:
+        """"created", "picked_up" or "cancelled", as the carrier holds it."""
+        return self.states[self.emu.shipment(carrier_shipment_id)["state"]]
+
+    def live_shipments(self) -> int:
+        return sum(1 for s in self.emu.shipments().values() if self.states.get(s["state"]) != "cancelled")
+
+    def pickup_time(self, carrier_shipment_id: str) -> datetime:
+        return self.emu.pickup_time(carrier_shipment_id)
+
+    def fail_delivery(self, tracking_number: str) -> None:
+        self.emu.fail_delivery(tracking_number)
+
+    def return_to_sender(self, tracking_number: str) -> None:
+        self.emu.return_to_sender(tracking_number)
+
+    def stall(self, tracking_number: str) -> None:
+        self.emu.stall(tracking_number)
+
+    def fail_next(self, n: int, status: int) -> None:
+        self.emu.fail_next(n, status)
+
+    def throttled_answers(self) -> int:
+        return sum(1 for c in self.emu.calls if c.status_code == 429)
 
 
 def _money(amount: str, currency: str = "EUR") -> Money:
@@ -97,6 +131,8 @@ BERLIN_BUYER = Address(name="Maria Musterfrau", phone="+49 170 1234567", country
 
 
 class DhlHarness(CarrierHarness):
+    emu: DhlEmulator
+    states = {"created": "created", "manifested": "picked_up", "deleted": "cancelled"}
     code = "dhl"
     dedupes_reference = False        # Parcel DE Shipping has no lookup by refNo: a second create is a second parcel
     delivered_within = timedelta(days=2)
@@ -129,39 +165,16 @@ class DhlHarness(CarrierHarness):
     def wrong_credentials(self) -> dict[str, Any]:
         return {"password": "not-the-password"}
 
-    def state(self, carrier_shipment_id: str) -> str:
-        return {"created": "created", "manifested": "picked_up", "deleted": "cancelled"}[
-            self.emu.shipment(carrier_shipment_id)["state"]]
-
-    def live_shipments(self) -> int:
-        return sum(1 for s in self.emu.shipments().values() if s["state"] != "deleted")
-
-    def pickup_time(self, carrier_shipment_id: str) -> datetime:
-        return self.emu.pickup_time(carrier_shipment_id)
-
-    def fail_delivery(self, tracking_number: str) -> None:
-        self.emu.fail_delivery(tracking_number)
-
-    def return_to_sender(self, tracking_number: str) -> None:
-        self.emu.return_to_sender(tracking_number)
-
-    def stall(self, tracking_number: str) -> None:
-        self.emu.stall(tracking_number)
-
-    def fail_next(self, n: int, status: int) -> None:
-        self.emu.fail_next(n, status)
-
     def throttle_tracking(self) -> None:
         self.emu.rate_limit("tracking", 0.5, 1, per_day=250)
 
     def tracking_calls(self) -> int:
         return self.emu.api_calls("tracking")
 
-    def throttled_answers(self) -> int:
-        return sum(1 for c in self.emu.calls if c.status_code == 429)
-
 
 class YunExpressHarness(CarrierHarness):
+    emu: YunExpressEmulator
+    states = {"submitted": "created", "received": "picked_up", "deleted": "cancelled"}
     code = "yunexpress"
     dedupes_reference = True         # CustomerOrderNumber is unique: a retried create is told 2004 and looks it up
     delivered_within = timedelta(days=9)
@@ -193,36 +206,11 @@ class YunExpressHarness(CarrierHarness):
     def wrong_credentials(self) -> dict[str, Any]:
         return {"api_secret": "not-the-secret"}
 
-    def state(self, carrier_shipment_id: str) -> str:
-        return {"submitted": "created", "received": "picked_up", "deleted": "cancelled"}[
-            self.emu.shipment(carrier_shipment_id)["state"]]
-
-    def live_shipments(self) -> int:
-        return sum(1 for s in self.emu.shipments().values() if s["state"] != "deleted")
-
-    def pickup_time(self, carrier_shipment_id: str) -> datetime:
-        return self.emu.pickup_time(carrier_shipment_id)
-
-    def fail_delivery(self, tracking_number: str) -> None:
-        self.emu.fail_delivery(tracking_number)
-
-    def return_to_sender(self, tracking_number: str) -> None:
-        self.emu.return_to_sender(tracking_number)
-
-    def stall(self, tracking_number: str) -> None:
-        self.emu.stall(tracking_number)
-
-    def fail_next(self, n: int, status: int) -> None:
-        self.emu.fail_next(n, status)
-
     def throttle_tracking(self) -> None:
         self.emu.rate_limit(0.5, 1)
 
     def tracking_calls(self) -> int:
         return self.emu.api_calls("/api/Tracking/GetTrackAllInfo")
-
-    def throttled_answers(self) -> int:
-        return sum(1 for c in self.emu.calls if c.status_code == 429)
 
 
 CARRIER_HARNESSES: list[type[CarrierHarness]] = [DhlHarness, YunExpressHarness]

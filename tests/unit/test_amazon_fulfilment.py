@@ -3,10 +3,8 @@ as sellers report the live API's refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -18,30 +16,15 @@ from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors.amazon.client import AmazonClient
 from crossdock.connectors.amazon.fulfilment import AmazonShipments
 from crossdock.connectors.amazon.fulfilment_mapping import carrier_code, confirm_request, package_reference
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.amazon import AmazonEmulator
 from crossdock.emulators.amazon.shipping_api import ITEM_INVALID, REFERENCE_INVALID
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import CallStats, ShipmentNotice, ShippedLine, TokenSet
+from crossdock.ports.marketplace import CallStats, ShipmentNotice, ShippedLine
+from tests.unit.connector_setup import LAMP_AND_CASE, MemoryTokens, clock_sleep
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SELLER, MARKETPLACE = "A2Q8ZKX9LT3CDE", "A1PA6795UKMFR9"
 STORE = f"{SELLER}:{MARKETPLACE}"
-CATALOGUE = (
-    ProductSpec("Desk Lamp", (VariantSpec("LAMP", "", Decimal("24.90"), 500),)),
-    ProductSpec("Phone Case", (VariantSpec("CASE", "Black", Decimal("9.90"), 500),)),
-)
-
-
-class Tokens:
-    def __init__(self) -> None:
-        self.current: TokenSet | None = None
-
-    def load(self) -> TokenSet | None:
-        return self.current
-
-    def save(self, tokens: TokenSet) -> None:
-        self.current = tokens
 
 
 class Recording(httpx.BaseTransport):
@@ -75,24 +58,18 @@ class Env:
         return AmazonShipments(self.client, MARKETPLACE)
 
 
-def waiter(clock: ManualClock) -> Callable[[float], None]:
-    def sleep(seconds: float) -> None:
-        clock.advance(seconds=seconds)
-    return sleep
-
-
 def env() -> Env:
     clock = ManualClock(NOW)
     emu = AmazonEmulator("client-id", "client-secret", clock=clock, seed=5)
     emu.add_store(STORE, "DE")
-    emu.set_catalogue(STORE, CATALOGUE)
+    emu.set_catalogue(STORE, LAMP_AND_CASE)
     wire = Recording(emu.transport())
-    tokens = Tokens()
+    tokens = MemoryTokens()
     api = HttpApi("https://sellingpartnerapi-eu.amazon.test", stats=CallStats(), transport=wire,
-                  sleep=waiter(clock))
+                  sleep=clock_sleep(clock))
     client = AmazonClient(api, client_id="client-id", client_secret=SecretStr("client-secret"),
                           lwa_url="https://api.amazon.test/auth/o2/token", clock=clock,
-                          sleep=waiter(clock), tokens=tokens)
+                          sleep=clock_sleep(clock), tokens=tokens)
     tokens.current = client.exchange_code(emu.authorize(SELLER))
     return Env(emu, clock, client, wire)
 

@@ -4,7 +4,6 @@ and its label), what Joom tells of the parcel, and returns read from the orders'
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,22 +26,12 @@ from crossdock.domain.money import Money
 from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.joom import JoomEmulator
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import BadRecord, CallStats, LogisticsRequest, ShipmentNotice, ShippedLine, TokenSet
+from crossdock.ports.marketplace import BadRecord, CallStats, LogisticsRequest, ShipmentNotice, ShippedLine
+from tests.unit.connector_setup import MemoryTokens, clock_sleep
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 STORE, ACCOUNT = "5e7a1c2b9d3f4a0012b4c6d8", "merchant"
 CATALOGUE = (ProductSpec("Desk Lamp", (VariantSpec("LAMP-1", "", Decimal("24.90"), 500),)),)
-
-
-class Tokens:
-    def __init__(self) -> None:
-        self.current: TokenSet | None = None
-
-    def load(self) -> TokenSet | None:
-        return self.current
-
-    def save(self, tokens: TokenSet) -> None:
-        self.current = tokens
 
 
 @dataclass
@@ -63,20 +52,14 @@ class Env:
         return [c for c in self.emu.calls if c.path == path]
 
 
-def waiter(clock: ManualClock) -> Callable[[float], None]:
-    def sleep(seconds: float) -> None:
-        clock.advance(seconds=seconds)
-    return sleep
-
-
 def env() -> Env:
     clock = ManualClock(NOW)
     emu = JoomEmulator("client-id", "client-secret", clock=clock, seed=5)
     emu.add_store(STORE, "EU", account=ACCOUNT)
     emu.set_catalogue(STORE, CATALOGUE)
-    tokens = Tokens()
+    tokens = MemoryTokens()
     api = HttpApi("https://api-merchant.joom.test", stats=CallStats(), transport=emu.transport(),
-                  sleep=waiter(clock))
+                  sleep=clock_sleep(clock))
     client = JoomClient(api, client_id="client-id", client_secret=SecretStr("client-secret"), clock=clock,
                         tokens=tokens)
     tokens.current = client.get_access_token(emu.authorize(ACCOUNT))

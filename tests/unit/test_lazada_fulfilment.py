@@ -23,7 +23,8 @@ from crossdock.domain.money import Money
 from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.lazada import LazadaEmulator
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import CallStats, LogisticsRequest, ShipmentNotice, ShippedLine, TokenSet
+from crossdock.ports.marketplace import CallStats, LogisticsRequest, ShipmentNotice, ShippedLine
+from tests.unit.connector_setup import MUGS, MemoryTokens
 
 NOW = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
 SELLER = "500123"
@@ -126,25 +127,13 @@ def test_unreadable_reverse_orders_are_bad_payloads(line: dict[str, Any]) -> Non
 # ---- against the emulator -----------------------------------------------------------------------
 
 
-class Tokens:
-    def __init__(self, tokens: TokenSet) -> None:
-        self.current = tokens
-
-    def load(self) -> TokenSet:
-        return self.current
-
-    def save(self, tokens: TokenSet) -> None:
-        self.current = tokens
-
-
 class World:
     def __init__(self) -> None:
         self.clock = ManualClock(NOW)
         self.emu = LazadaEmulator("112233", SECRET, clock=self.clock, seed=5)
         self.emu.add_store(SELLER, "SG")
         self.emu.enable_dbs(SELLER)
-        self.emu.set_catalogue(SELLER, [ProductSpec(f"Mug {n}", (VariantSpec(f"MUG-{n}", "", Decimal("9.90"), 500),))
-                                        for n in range(3)])
+        self.emu.set_catalogue(SELLER, MUGS)
         transport = self.emu.transport()
 
         def api(url: str) -> HttpApi:
@@ -156,7 +145,7 @@ class World:
         tokens = auth.token_set(auth.create_access_token(self.emu.authorize(SELLER)))
         self.client = LazadaClient(api("https://auth.lazada.com/rest"), app_key="112233",
                                    app_secret=SecretStr(SECRET), clock=self.clock,
-                                   api=api("https://api.lazada.sg/rest"), tokens=Tokens(tokens))
+                                   api=api("https://api.lazada.sg/rest"), tokens=MemoryTokens(tokens))
 
     def order(self, own_fleet: bool) -> str:
         order_id = self.emu.place_cart(SELLER, [("MUG-0", 2), ("MUG-1", 1)], own_fleet=own_fleet)

@@ -25,10 +25,10 @@ from crossdock.connectors.shopee.fulfilment_mapping import (
 from crossdock.domain.fulfilment.returns import ReturnRequest, ReturnState
 from crossdock.domain.fulfilment.tracking import TrackingStatus, current_status
 from crossdock.domain.money import Money
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.shopee import ShopeeEmulator
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import BadRecord, CallStats, LogisticsRequest, ShipmentNotice, TokenSet
+from crossdock.ports.marketplace import BadRecord, CallStats, LogisticsRequest, ShipmentNotice
+from tests.unit.connector_setup import MUGS, MemoryTokens
 
 NOW = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
 SHOP = 7001
@@ -122,24 +122,12 @@ def test_unreadable_returns_are_bad_payloads(bad: dict[str, Any]) -> None:
 # ---- against the emulator -----------------------------------------------------------------------
 
 
-class Tokens:
-    def __init__(self, tokens: TokenSet) -> None:
-        self.current = tokens
-
-    def load(self) -> TokenSet:
-        return self.current
-
-    def save(self, tokens: TokenSet) -> None:
-        self.current = tokens
-
-
 class World:
     def __init__(self) -> None:
         self.clock = ManualClock(NOW)
         self.emu = ShopeeEmulator(partner_id=2001887, partner_key="k" * 32, clock=self.clock, seed=3)
         self.emu.add_shop(SHOP, "SG")
-        self.emu.set_catalogue(SHOP, [ProductSpec(f"Mug {n}", (VariantSpec(f"MUG-{n}", "", Decimal("9.90"), 500),))
-                                      for n in range(3)])
+        self.emu.set_catalogue(SHOP, MUGS)
         self.stats = CallStats()
         api = HttpApi("https://partner.shopeemobile.test", stats=self.stats,
                       sleep=self.sleep, transport=self.emu.transport())
@@ -147,7 +135,7 @@ class World:
         public = ShopeeClient(api, partner_id=2001887, partner_key=key, clock=self.clock)
         tokens = public.get_access_token(self.emu.authorize(SHOP), SHOP)
         self.client = ShopeeClient(api, partner_id=2001887, partner_key=key, clock=self.clock, shop_id=SHOP,
-                                   tokens=Tokens(tokens))
+                                   tokens=MemoryTokens(tokens))
 
     def order(self, own_carrier: bool) -> str:
         order_sn = self.emu.place_cart(SHOP, [("MUG-0", 2), ("MUG-1", 1)], own_carrier=own_carrier)

@@ -4,7 +4,6 @@ return requests, as the Fulfillment, Logistics and Return APIs (202309) answer t
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -33,7 +32,6 @@ from crossdock.domain.fulfilment.returns import ReturnRequest, ReturnState
 from crossdock.domain.fulfilment.tracking import TrackingStatus
 from crossdock.domain.money import Money
 from crossdock.domain.orders.model import OrderSnapshot
-from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.tiktok import TikTokEmulator
 from crossdock.ports.carrier import Parcel
 from crossdock.ports.clock import ManualClock
@@ -44,26 +42,11 @@ from crossdock.ports.marketplace import (
     OrderRef,
     ShipmentNotice,
     ShippedLine,
-    TokenSet,
 )
+from tests.unit.connector_setup import LAMP_AND_CASE, MemoryTokens, clock_sleep
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SHOP = "7001"
-CATALOGUE = (
-    ProductSpec("Desk Lamp", (VariantSpec("LAMP", "", Decimal("24.90"), 500),)),
-    ProductSpec("Phone Case", (VariantSpec("CASE", "Black", Decimal("9.90"), 500),)),
-)
-
-
-class Tokens:
-    def __init__(self) -> None:
-        self.current: TokenSet | None = None
-
-    def load(self) -> TokenSet | None:
-        return self.current
-
-    def save(self, tokens: TokenSet) -> None:
-        self.current = tokens
 
 
 @dataclass
@@ -86,25 +69,19 @@ class Env:
         return [c for c in self.emu.calls if path_part in c.path]
 
 
-def waiter(clock: ManualClock) -> Callable[[float], None]:
-    def sleep(seconds: float) -> None:
-        clock.advance(seconds=seconds)
-    return sleep
-
-
 def env(region: str = "US", shipping: str = "SELLER") -> Env:
     clock = ManualClock(NOW)
     emu = TikTokEmulator("app-key", "app-secret", clock=clock, seed=11)
     emu.set_rate_limit(1000, 1000)
     emu.add_store(SHOP, region, account="seller")
-    tokens = Tokens()
+    tokens = MemoryTokens()
     api = HttpApi("https://open-api.tiktokglobalshop.test", stats=CallStats(), transport=emu.transport(),
-                  sleep=waiter(clock))
+                  sleep=clock_sleep(clock))
     client = TikTokClient(api, app_key="app-key", app_secret=SecretStr("app-secret"),
                           auth_base_url="https://auth.tiktok-shops.test", clock=clock, tokens=tokens)
     tokens.current = client.get_access_token(emu.authorize("seller"))
     emu.set_shipping_type(SHOP, shipping)
-    emu.set_catalogue(SHOP, CATALOGUE)
+    emu.set_catalogue(SHOP, LAMP_AND_CASE)
     return Env(emu, clock, client)
 
 

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr, StringConstraints
 
+from crossdock.carriers._common import throttled_api
 from crossdock.carriers._registry import CarrierContext, CarrierSpec
 from crossdock.carriers.dhl.adapter import DhlCarrier
 from crossdock.carriers.dhl.client import DhlClient
 from crossdock.carriers.dhl.countries import ALPHA3
 from crossdock.carriers.dhl.mapping import DEFAULT_PROFILE
-from crossdock.connectors._kit.http import HttpApi
-from crossdock.connectors._kit.ratelimit import TokenBucket
 from crossdock.ports.carrier import CarrierProduct
 
 _ABROAD = frozenset(ALPHA3) - {"DE"}
@@ -58,11 +57,9 @@ class DhlSettings(BaseModel):
 
 
 def _factory(settings: DhlSettings, ctx: CarrierContext) -> DhlCarrier:
-    shipping = HttpApi(settings.base_url, stats=ctx.stats, sleep=ctx.sleep, transport=ctx.transport,
-                       limiter=TokenBucket(settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep))
-    tracking = HttpApi(settings.tracking_base_url, stats=ctx.stats, sleep=ctx.sleep, transport=ctx.transport,
-                       limiter=TokenBucket(settings.tracking_requests_per_second, settings.tracking_burst,
-                                           ctx.clock, ctx.sleep))
+    shipping = throttled_api(settings.base_url, ctx, per_second=settings.requests_per_second, burst=settings.burst)
+    tracking = throttled_api(settings.tracking_base_url, ctx, per_second=settings.tracking_requests_per_second,
+                             burst=settings.tracking_burst)
     client = DhlClient(shipping, tracking, api_key=settings.api_key, username=settings.username,
                        password=settings.password, tracking_api_key=settings.tracking_api_key or settings.api_key,
                        max_throttle_wait=settings.max_throttle_wait)

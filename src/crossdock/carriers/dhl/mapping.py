@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crossdock.carriers._common import exact_json, iso_to_utc
 from crossdock.carriers.dhl.countries import UnknownCountry, alpha2, alpha3, needs_customs
 from crossdock.connectors._kit.errors import BadPayload, Fatal
 from crossdock.domain.fulfilment.tracking import TrackingEvent, TrackingStatus
@@ -192,20 +192,8 @@ def _commodity(line: CustomsLine) -> dict[str, Any]:
 
 
 def to_json(value: Any) -> bytes:
-    """JSON text with Decimals written as exact numbers (json.dumps would refuse them, and a float would round)."""
-    return _encode(value).encode("utf-8")
-
-
-def _encode(value: Any) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot send {value} as a JSON number")
-        return format(value.normalize() if value == value.to_integral() else value, "f")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    """The request body as JSON with exact Decimals, whole ones without zero decimals (3.00 as 3)."""
+    return exact_json(value, bare_whole_numbers=True)
 
 
 # ---- answers to /orders -------------------------------------------------------------------------------------------
@@ -315,16 +303,10 @@ def parse_timestamp(value: Any) -> datetime:
     """An event timestamp as aware UTC; one without an offset is read as German time."""
     if not isinstance(value, str) or not value.strip():
         raise BadPayload(f"DHL tracking event timestamp is {value!r}")
-    text = value.strip().replace("Z", "+00:00")
-    # Some services send more than microseconds ("…:20.331986369+01:00"): keep six digits.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     try:
-        moment = datetime.fromisoformat(text)
+        return iso_to_utc(value, _PARCEL_DE_ZONE)
     except ValueError as exc:
         raise BadPayload(f"DHL tracking event timestamp {value!r} is not ISO 8601") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_PARCEL_DE_ZONE)
-    return moment.astimezone(ZoneInfo("UTC"))
 
 
 def _location(event: dict[str, Any]) -> str:

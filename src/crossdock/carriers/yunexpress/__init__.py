@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
+from crossdock.carriers._common import throttled_api
 from crossdock.carriers._registry import CarrierContext, CarrierSpec
 from crossdock.carriers.yunexpress.adapter import YunExpressCarrier
 from crossdock.carriers.yunexpress.client import YunExpressClient
-from crossdock.connectors._kit.http import HttpApi
-from crossdock.connectors._kit.ratelimit import TokenBucket
 from crossdock.ports.carrier import CarrierProduct
 
 EU = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
@@ -38,8 +37,7 @@ class YunExpressSettings(BaseModel):
 
 
 def _factory(settings: YunExpressSettings, ctx: CarrierContext) -> YunExpressCarrier:
-    api = HttpApi(settings.base_url, stats=ctx.stats, sleep=ctx.sleep, transport=ctx.transport,
-                  limiter=TokenBucket(settings.requests_per_second, settings.burst, ctx.clock, ctx.sleep))
+    api = throttled_api(settings.base_url, ctx, per_second=settings.requests_per_second, burst=settings.burst)
     client = YunExpressClient(api, customer_code=settings.customer_code, api_secret=settings.api_secret,
                               default_retry_after=settings.retry_after_seconds)
     return YunExpressCarrier(client, products=PRODUCTS, ioss_code=settings.ioss_code)

@@ -10,14 +10,13 @@ the parcel's PackageState, and keeps TrackNodeCode as the event's code.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crossdock.carriers._common import exact_json, iso_to_utc
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.domain.fulfilment.tracking import TrackingEvent, TrackingStatus
 from crossdock.domain.orders.model import Address
@@ -125,20 +124,8 @@ def order(request: ShipmentRequest, *, application_type: int = APPLICATION_OTHER
 
 
 def to_json(value: Any) -> bytes:
-    """JSON text with Decimals written as exact numbers (json.dumps refuses them; a float would round)."""
-    return _encode(value).encode("utf-8")
-
-
-def _encode(value: Any) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot send {value} as a JSON number")
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    """The request body as JSON with exact Decimals, each with the places it carries (0.100 kg stays 0.100)."""
+    return exact_json(value)
 
 
 # ---- envelopes ----------------------------------------------------------------------------------------------------
@@ -255,21 +242,14 @@ def package_state(state: Any) -> TrackingStatus | None:
     return _PACKAGE_STATE.get(number) if number is not None else None
 
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
 def parse_time(utc: Any, local: Any) -> datetime:
     """ProcessUTCTime when sent, else ProcessDate read as China time (the OMS server's zone)."""
     for value, zone in ((utc, ZoneInfo("UTC")), (local, CHINA)):
         if isinstance(value, str) and value.strip():
-            text = _FRACTION.sub(r"\1", value.strip().replace("Z", "+00:00").replace(" ", "T", 1))
             try:
-                moment = datetime.fromisoformat(text)
+                return iso_to_utc(value.strip().replace(" ", "T", 1), zone)
             except ValueError as exc:
                 raise BadPayload(f"YunExpress event time {value!r} is not ISO 8601") from exc
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
-            return moment.astimezone(ZoneInfo("UTC"))
     raise BadPayload("YunExpress tracking event has neither ProcessUTCTime nor ProcessDate")
 
 

@@ -8,11 +8,11 @@ whole order and the order id names it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from crossdock.connectors._kit import carrier_names
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.connectors._kit.fields import amount, text
 from crossdock.domain.errors import DomainError
@@ -33,20 +33,10 @@ RETURN_STATES: dict[str, ReturnState] = {
 _ALIASES = {"dhlecommerce": "dhlecommerce", "yun": "yunexpress", "dhlexpress": "dhl"}
 
 
-def _norm(value: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", value.lower())
-
-
 def match_provider(providers: Sequence[Mapping[str, Any]], carrier_code: str,
                    carrier_name: str) -> dict[str, str] | None:
     """Joom's accepted provider for our carrier: the one named as our code or our name, spaces and case aside."""
-    wanted = {_norm(carrier_code), _norm(carrier_name)} - {""}
-    wanted |= {_ALIASES[w] for w in wanted if w in _ALIASES}
-    for provider in providers:
-        name, provider_id = str(provider.get("name") or ""), str(provider.get("id") or "")
-        if provider_id and _norm(name) in wanted:
-            return {"id": provider_id, "name": name}
-    return None
+    return carrier_names.match_provider(providers, carrier_code, carrier_name, _ALIASES)
 
 
 def _moment(raw: Mapping[str, Any], name: str, *, required: bool = True) -> datetime | None:

@@ -9,30 +9,26 @@ from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.connectors._kit.fields import amount, text
+from crossdock.connectors._kit.tracking_states import BACK, INFO, MOVING, TROUBLE
 from crossdock.domain.errors import DomainError
 from crossdock.domain.fulfilment.returns import ReturnLine, ReturnRequest, ReturnState
 from crossdock.domain.fulfilment.tracking import TrackingEvent, TrackingStatus
 from crossdock.domain.money import Money
 
-_INFO = TrackingStatus.INFO_RECEIVED
-_MOVING = TrackingStatus.IN_TRANSIT
-_TROUBLE = TrackingStatus.EXCEPTION
-_BACK = TrackingStatus.RETURNED
-
 # GetOrderTrace detail_type. The doc's sample shows "ready_to"; sellers report "shipped", "ship_info",
 # "out_for_delivery" and "delivered" stages; the rest are the failure and return stages' plain names.
 DETAIL_TYPE: dict[str, TrackingStatus] = {
-    "ready_to": _INFO, "packed": _INFO, "info_received": _INFO,
-    "shipped": _MOVING, "ship_info": _MOVING, "picked_up": _MOVING, "in_transit": _MOVING, "first_mile": _MOVING,
-    "last_mile": _MOVING,
+    "ready_to": INFO, "packed": INFO, "info_received": INFO,
+    "shipped": MOVING, "ship_info": MOVING, "picked_up": MOVING, "in_transit": MOVING, "first_mile": MOVING,
+    "last_mile": MOVING,
     "out_for_delivery": TrackingStatus.OUT_FOR_DELIVERY, "delivering": TrackingStatus.OUT_FOR_DELIVERY,
     "delivered": TrackingStatus.DELIVERED,
-    "delivery_failed": _TROUBLE, "failed_delivery": _TROUBLE, "lost": _TROUBLE, "damaged": _TROUBLE,
-    "return_to_seller": _BACK, "shipped_back": _BACK, "returned": _BACK,
+    "delivery_failed": TROUBLE, "failed_delivery": TROUBLE, "lost": TROUBLE, "damaged": TROUBLE,
+    "return_to_seller": BACK, "shipped_back": BACK, "returned": BACK,
 }
 # status_code of the same stages, for events whose detail_type is empty or new.
 STATUS_CODE: dict[str, TrackingStatus] = {
-    "1200": _INFO, "1210": _MOVING, "100013": _MOVING, "100014": _MOVING, "100102": _MOVING, "100103": _MOVING,
+    "1200": INFO, "1210": MOVING, "100013": MOVING, "100014": MOVING, "100102": MOVING, "100103": MOVING,
     "100018": TrackingStatus.OUT_FOR_DELIVERY, "1400": TrackingStatus.DELIVERED,
 }
 
@@ -44,7 +40,7 @@ def trace_status(detail_type: str, status_code: str) -> TrackingStatus:
         return DETAIL_TYPE[kind]
     if status_code in STATUS_CODE:
         return STATUS_CODE[status_code]
-    return _MOVING
+    return MOVING
 
 
 def _millis(value: Any, field: str) -> datetime:

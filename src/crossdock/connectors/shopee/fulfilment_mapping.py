@@ -7,28 +7,24 @@ from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.connectors._kit.fields import amount, text
+from crossdock.connectors._kit.tracking_states import BACK, INFO, MOVING, TROUBLE
 from crossdock.domain.errors import DomainError
 from crossdock.domain.fulfilment.returns import ReturnLine, ReturnRequest, ReturnState
 from crossdock.domain.fulfilment.tracking import TrackingEvent, TrackingStatus
 from crossdock.domain.money import Money
 from crossdock.domain.time import from_unix
 
-_INFO = TrackingStatus.INFO_RECEIVED
-_MOVING = TrackingStatus.IN_TRANSIT
-_TROUBLE = TrackingStatus.EXCEPTION
-_BACK = TrackingStatus.RETURNED
-
 # Data Definition - TrackingLogisticsStatus (the logistics_status of each tracking_info entry).
 TRACKING_STATUS: dict[str, TrackingStatus] = {
-    "INITIAL": _INFO, "ORDER_INIT": _INFO, "ORDER_SUBMITTED": _INFO, "ORDER_FINALIZED": _INFO,
-    "ORDER_CREATED": _INFO, "PICKUP_REQUESTED": _INFO, "PICKUP_PENDING": _INFO,
-    "UPDATE": _INFO, "UPDATE_SUBMITTED": _INFO, "UPDATE_CREATED": _INFO,
-    "PICKED_UP": _MOVING, "DELIVERY_PENDING": _MOVING,
+    "INITIAL": INFO, "ORDER_INIT": INFO, "ORDER_SUBMITTED": INFO, "ORDER_FINALIZED": INFO,
+    "ORDER_CREATED": INFO, "PICKUP_REQUESTED": INFO, "PICKUP_PENDING": INFO,
+    "UPDATE": INFO, "UPDATE_SUBMITTED": INFO, "UPDATE_CREATED": INFO,
+    "PICKED_UP": MOVING, "DELIVERY_PENDING": MOVING,
     "DELIVERED": TrackingStatus.DELIVERED,
     # A pickup retried or timed out, a lost or cancelled parcel: someone has to look at it.
-    "PICKUP_RETRY": _TROUBLE, "TIMEOUT": _TROUBLE, "LOST": _TROUBLE, "EXPIRED": _TROUBLE,
-    "CANCEL": _TROUBLE, "CANCEL_CREATED": _TROUBLE, "CANCELED": _TROUBLE,
-    "RETURN_STARTED": _BACK, "RETURN_INITIATED": _BACK, "RETURN_PENDING": _BACK, "RETURNED": _BACK,
+    "PICKUP_RETRY": TROUBLE, "TIMEOUT": TROUBLE, "LOST": TROUBLE, "EXPIRED": TROUBLE,
+    "CANCEL": TROUBLE, "CANCEL_CREATED": TROUBLE, "CANCELED": TROUBLE,
+    "RETURN_STARTED": BACK, "RETURN_INITIATED": BACK, "RETURN_PENDING": BACK, "RETURNED": BACK,
 }
 
 
@@ -38,8 +34,8 @@ def tracking_status(code: str) -> TrackingStatus:
     if code in TRACKING_STATUS:
         return TRACKING_STATUS[code]
     if code.startswith("FAILED_"):
-        return _TROUBLE
-    return _MOVING
+        return TROUBLE
+    return MOVING
 
 
 def tracking_events(response: Any) -> list[TrackingEvent]:

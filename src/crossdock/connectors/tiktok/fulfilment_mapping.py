@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crossdock.connectors._kit import carrier_names
 from crossdock.connectors._kit.errors import BadPayload
 from crossdock.connectors._kit.fields import amount, text
 from crossdock.connectors.tiktok.mapping import group_units
@@ -49,20 +50,10 @@ _TRACKING_WORDS: tuple[tuple[re.Pattern[str], TrackingStatus], ...] = (
 _ALIASES = {"hermes": "evri", "dhlexpress": "dhl", "dhlparcel": "dhl", "yun": "yunexpress"}
 
 
-def _norm(value: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", value.lower())
-
-
 def match_provider(providers: Sequence[Mapping[str, Any]], carrier_code: str,
                    carrier_name: str) -> dict[str, str] | None:
     """TikTok's provider for our carrier: the one whose name is our code or our name, spaces and case aside."""
-    wanted = {_norm(carrier_code), _norm(carrier_name)} - {""}
-    wanted |= {_ALIASES[w] for w in wanted if w in _ALIASES}
-    for provider in providers:
-        name, provider_id = str(provider.get("name") or ""), str(provider.get("id") or "")
-        if provider_id and _norm(name) in wanted:
-            return {"id": provider_id, "name": name}
-    return None
+    return carrier_names.match_provider(providers, carrier_code, carrier_name, _ALIASES)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from crossdock.emulators._common.control import error, json_object
+from crossdock.emulators._common.carrier_control import CarrierControlBase, RouteSpec
 from crossdock.emulators.dhl import world as shapes
 from crossdock.emulators.dhl.limits import SHIPPING, TRACKING
 from crossdock.emulators.dhl.schedule import BERLIN
@@ -70,6 +70,14 @@ def request_status(status: int, detail: str = "") -> dict[str, Any]:
     if detail:
         body["detail"] = detail[:80]
     return body
+
+
+def shipment_numbers(request: Request) -> list[str]:
+    """The `shipment` query parameters GET and DELETE /orders take: 1 to 30 of them."""
+    numbers = request.query_params.getlist("shipment")
+    if not 1 <= len(numbers) <= MAX_SHIPMENTS:
+        raise Refused(400, {"status": request_status(400, "Give 1 to 30 shipment parameters.")})
+    return numbers
 
 
 def problem(status: int, title: str, detail: str, instance: str = "") -> dict[str, Any]:
@@ -216,9 +224,7 @@ class DhlApi:
         return await self._serve(request, SHIPPING, self._get_orders)
 
     def _get_orders(self, request: Request, body: Any) -> Response:
-        numbers = request.query_params.getlist("shipment")
-        if not 1 <= len(numbers) <= MAX_SHIPMENTS:
-            raise Refused(400, {"status": request_status(400, "Give 1 to 30 shipment parameters.")})
+        numbers = shipment_numbers(request)
         now = self.emu.now()
         items: list[dict[str, Any]] = []
         for number in numbers:
@@ -239,9 +245,7 @@ class DhlApi:
         profile = request.query_params.get("profile", "")
         if profile not in self.emu.auth.profiles:
             raise Refused(400, {"status": request_status(400, f"The profile {profile!r} is not valid for this user.")})
-        numbers = request.query_params.getlist("shipment")
-        if not 1 <= len(numbers) <= MAX_SHIPMENTS:
-            raise Refused(400, {"status": request_status(400, "Give 1 to 30 shipment parameters.")})
+        numbers = shipment_numbers(request)
         now = self.emu.now()
         items: list[dict[str, Any]] = []
         for number in numbers:
@@ -289,48 +293,19 @@ class DhlApi:
                             headers={"Content-Language": "en"})
 
 
-class ControlApi:
+class ControlApi(CarrierControlBase["DhlEmulator"]):
     """/_emulator routes: the demo's levers (not part of DHL's API)."""
 
-    def __init__(self, emulator: DhlEmulator) -> None:
-        self.emu = emulator
+    number_field = "shipmentNo"
 
     async def shipments(self, request: Request) -> Response:
         truth = self.emu.shipments()
         return JSONResponse({number: _jsonable(t) for number, t in truth.items()})
 
-    async def scenario(self, request: Request) -> Response:
-        number, action = request.path_params["number"], request.path_params["action"]
-        moves: dict[str, Callable[[str], None]] = {"fail_delivery": self.emu.fail_delivery,
-                                                   "return_to_sender": self.emu.return_to_sender,
-                                                   "stall": self.emu.stall}
-        if action not in moves:
-            return error(ValueError(f"unknown scenario {action!r}; one of {sorted(moves)}"), 404)
-        try:
-            moves[action](number)
-        except KeyError as exc:
-            return error(exc, 404)
-        except ValueError as exc:
-            return error(exc, 409)
-        return JSONResponse({"shipmentNo": number, "scenario": action})
-
-    async def fail_next(self, request: Request) -> Response:
-        try:
-            body = await json_object(request)
-            self.emu.fail_next(int(body.get("n", 1)), int(body.get("status", 500)))
-        except (ValueError, TypeError) as exc:
-            return error(exc, 400)
-        return JSONResponse({"queued": True})
-
-    async def rate_limit(self, request: Request) -> Response:
-        try:
-            body = await json_object(request)
-            per_day = body.get("per_day")
-            self.emu.rate_limit(str(body.get("api", TRACKING)), float(body["per_second"]), int(body["burst"]),
-                                int(per_day) if per_day is not None else None)
-        except (KeyError, ValueError, TypeError) as exc:
-            return error(exc, 400)
-        return JSONResponse({"configured": True})
+    def _set_rate_limit(self, body: dict[str, Any]) -> None:
+        per_day = body.get("per_day")
+        self.emu.rate_limit(str(body.get("api", TRACKING)), float(body["per_second"]), int(body["burst"]),
+                            int(per_day) if per_day is not None else None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -347,16 +322,13 @@ def _jsonable(value: Any) -> Any:
 
 def create_app(emulator: DhlEmulator) -> Starlette:
     api, control = DhlApi(emulator), ControlApi(emulator)
-    handlers: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
+    handlers: list[RouteSpec] = [
         (f"{SHIPPING_ROOT}/", api.version, ["GET"]),
         (f"{SHIPPING_ROOT}/orders", api.create_orders, ["POST"]),
         (f"{SHIPPING_ROOT}/orders", api.get_orders, ["GET"]),
         (f"{SHIPPING_ROOT}/orders", api.delete_orders, ["DELETE"]),
         (f"{SHIPPING_ROOT}/labels", api.label_download, ["GET"]),
         (f"{TRACKING_ROOT}/shipments", api.track, ["GET"]),
-        ("/_emulator/shipments", control.shipments, ["GET"]),
-        ("/_emulator/shipments/{number}/{action}", control.scenario, ["POST"]),
-        ("/_emulator/fail_next", control.fail_next, ["POST"]),
-        ("/_emulator/rate_limit", control.rate_limit, ["POST"]),
+        *control.routes(),
     ]
     return Starlette(routes=[Route(path, endpoint, methods=methods) for path, endpoint, methods in handlers])

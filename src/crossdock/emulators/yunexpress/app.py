@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from crossdock.emulators._common.control import error, json_object
+from crossdock.emulators._common.carrier_control import CarrierControlBase, RouteSpec
 from crossdock.emulators.yunexpress import world as shapes
 from crossdock.emulators.yunexpress.schedule import CHINA
 from crossdock.emulators.yunexpress.validation import DUPLICATE, check_order
@@ -265,45 +265,16 @@ class YunExpressApi:
         return SUCCESS, "", {"Item": shapes.track_json(order, self.emu.now())}
 
 
-class ControlApi:
+class ControlApi(CarrierControlBase["YunExpressEmulator"]):
     """/_emulator routes: the demo's levers (not part of YunExpress' API)."""
 
-    def __init__(self, emulator: YunExpressEmulator) -> None:
-        self.emu = emulator
+    number_field = "WayBillNumber"
 
     async def shipments(self, request: Request) -> Response:
         return YunResponse(self.emu.shipments())
 
-    async def scenario(self, request: Request) -> Response:
-        number, action = request.path_params["number"], request.path_params["action"]
-        moves: dict[str, Callable[[str], None]] = {"fail_delivery": self.emu.fail_delivery,
-                                                   "return_to_sender": self.emu.return_to_sender,
-                                                   "stall": self.emu.stall}
-        if action not in moves:
-            return error(ValueError(f"unknown scenario {action!r}; one of {sorted(moves)}"), 404)
-        try:
-            moves[action](number)
-        except KeyError as exc:
-            return error(exc, 404)
-        except ValueError as exc:
-            return error(exc, 409)
-        return JSONResponse({"WayBillNumber": number, "scenario": action})
-
-    async def fail_next(self, request: Request) -> Response:
-        try:
-            body = await json_object(request)
-            self.emu.fail_next(int(body.get("n", 1)), int(body.get("status", 500)))
-        except (ValueError, TypeError) as exc:
-            return error(exc, 400)
-        return JSONResponse({"queued": True})
-
-    async def rate_limit(self, request: Request) -> Response:
-        try:
-            body = await json_object(request)
-            self.emu.rate_limit(float(body["per_second"]), int(body["burst"]))
-        except (KeyError, ValueError, TypeError) as exc:
-            return error(exc, 400)
-        return JSONResponse({"configured": True})
+    def _set_rate_limit(self, body: dict[str, Any]) -> None:
+        self.emu.rate_limit(float(body["per_second"]), int(body["burst"]))
 
 
 class _CaseInsensitivePaths:
@@ -320,7 +291,7 @@ class _CaseInsensitivePaths:
 
 def create_app(emulator: YunExpressEmulator) -> Starlette:
     api, control = YunExpressApi(emulator), ControlApi(emulator)
-    handlers: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
+    handlers: list[RouteSpec] = [
         ("/api/WayBill/CreateOrder", api.create_order, ["POST"]),
         ("/api/WayBill/GetOrder", api.get_order, ["GET"]),
         ("/api/Waybill/GetTrackingNumber", api.tracking_numbers, ["GET"]),
@@ -328,10 +299,7 @@ def create_app(emulator: YunExpressEmulator) -> Starlette:
         ("/api/Label/Print", api.print_label, ["POST"]),
         ("/api/Tracking/GetTrackAllInfo", api.track_all, ["GET"]),
         ("/LabelPrint/{token}.pdf", api.label_file, ["GET"]),
-        ("/_emulator/shipments", control.shipments, ["GET"]),
-        ("/_emulator/shipments/{number}/{action}", control.scenario, ["POST"]),
-        ("/_emulator/fail_next", control.fail_next, ["POST"]),
-        ("/_emulator/rate_limit", control.rate_limit, ["POST"]),
+        *control.routes(),
     ]
     routes = [Route(path.lower() if path.startswith("/api/") else path, endpoint, methods=methods)
               for path, endpoint, methods in handlers]

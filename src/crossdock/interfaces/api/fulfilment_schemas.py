@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -47,6 +47,22 @@ def money_out(amount: Decimal | None, currency: str | None) -> MoneyOut | None:
     return MoneyOut(amount=decimal_text(amount, minor_units(currency)) or "0", currency=currency)
 
 
+class RowOut(BaseModel):
+    """A shape whose fields are a service row's columns under the same names."""
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Self:
+        return cls(**{k: row[k] for k in cls.model_fields})
+
+
+def _letter_code(value: str, letters: int, what: str) -> str:
+    """A currency or country code in capitals; ValueError naming `what` it should be."""
+    code = value.strip().upper()
+    if not re.fullmatch(f"[A-Z]{{{letters}}}", code):
+        raise ValueError(f"{value!r} is not {what}")
+    return code
+
+
 def _no_float(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError("give decimal numbers as strings (\"0.5\"), never as floats")
@@ -68,10 +84,7 @@ class MoneyIn(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        code = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", code):
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
-        return code
+        return _letter_code(value, 3, "an ISO 4217 currency code")
 
 
 class AddressIn(BaseModel):
@@ -88,10 +101,7 @@ class AddressIn(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        code = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", code):
-            raise ValueError(f"{value!r} is not a two-letter country code")
-        return code
+        return _letter_code(value, 2, "a two-letter country code")
 
     def address(self) -> Address:
         return Address(**self.model_dump())
@@ -183,17 +193,13 @@ class BlacklistIn(BaseModel):
     address: AddressIn | None = Field(None, description="the address, for kind 'address'")
 
 
-class BlacklistOut(BaseModel):
+class BlacklistOut(RowOut):
     id: int
     kind: str
     shown: str = Field(description="as it was entered")
     value: str = Field(description="the normalised key orders are compared in")
     reason: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> BlacklistOut:
-        return cls(**{k: row[k] for k in cls.model_fields})
 
 
 # --- carriers ------------------------------------------------------------------------------------
@@ -463,7 +469,7 @@ class TrackingRunOut(BaseModel):
     exceptions: ExceptionCheckOut
 
 
-class ExceptionOut(BaseModel):
+class ExceptionOut(RowOut):
     id: int
     kind: ExceptionKind
     order_id: int | None
@@ -471,21 +477,13 @@ class ExceptionOut(BaseModel):
     detail: str
     raised_at: datetime
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> ExceptionOut:
-        return cls(**{k: row[k] for k in cls.model_fields})
 
-
-class EventOut(BaseModel):
+class EventOut(RowOut):
     at: datetime
     status: str
     code: str
     description: str
     location: str
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> EventOut:
-        return cls(**{k: row[k] for k in cls.model_fields})
 
 
 # --- returns -------------------------------------------------------------------------------------
@@ -504,7 +502,7 @@ class ReturnsPullOut(BaseModel):
                    errors=list(r.errors))
 
 
-class ReturnLineOut(BaseModel):
+class ReturnLineOut(RowOut):
     platform_line_id: str
     sku: str = Field(description="the seller SKU as the platform knows it")
     quantity: int
@@ -542,7 +540,7 @@ class ReturnOut(BaseModel):
                    platform_status=row["platform_status"], reason=row["reason"],
                    refund=money_out(row["refund"], row["currency"]), tracking_number=row["tracking_number"],
                    warehouse=warehouses.get(row["warehouse_id"]) if row["warehouse_id"] else None,
-                   lines=[ReturnLineOut(**{k: x[k] for k in ReturnLineOut.model_fields}) for x in row["lines"]],
+                   lines=[ReturnLineOut.of(x) for x in row["lines"]],
                    received_at=row["received_at"],
                    inspection=[InspectionOut(**i) for i in row["inspection"]] if row["inspection"] else None,
                    platform_updated_at=row["platform_updated_at"], created_at=row["created_at"])

@@ -673,13 +673,19 @@ def _printable(a: App, ids: list[int] | None) -> list[int]:
     return due
 
 
+def _print_parcels(out: Path, shipment_ids: list[int] | None, json_out: bool, papers: str,
+                   draw: Callable[[App, list[int]], bytes]) -> None:
+    """One PDF of `papers` for the parcels given, or for the labelled ones not yet shipped."""
+    with opened() as a:
+        ids = _printable(a, shipment_ids)
+        pdf = draw(a, ids)
+    write(out, pdf, f"{len(ids)} {papers}", json_out, shipments=ids)
+
+
 @print_cli.command("labels")
 def print_labels(out: OutFile, shipment_ids: Ids = None, json_out: JsonOpt = False) -> None:
     """Every label in one PDF, in the order given (default: the labelled parcels not yet shipped)."""
-    with opened() as a:
-        ids = _printable(a, shipment_ids)
-        pdf = a.documents.labels(ids)
-    write(out, pdf, f"{len(ids)} labels", json_out, shipments=ids)
+    _print_parcels(out, shipment_ids, json_out, "labels", lambda a, ids: a.documents.labels(ids))
 
 
 @print_cli.command("pick-list")
@@ -693,10 +699,7 @@ def print_pick_list(warehouse: str, out: OutFile, json_out: JsonOpt = False) -> 
 @print_cli.command("packing-slips")
 def print_packing_slips(out: OutFile, shipment_ids: Ids = None, json_out: JsonOpt = False) -> None:
     """One packing slip per parcel (default: the labelled parcels not yet shipped)."""
-    with opened() as a:
-        ids = _printable(a, shipment_ids)
-        pdf = a.documents.packing_slips(ids)
-    write(out, pdf, f"{len(ids)} packing slips", json_out, shipments=ids)
+    _print_parcels(out, shipment_ids, json_out, "packing slips", lambda a, ids: a.documents.packing_slips(ids))
 
 
 @print_cli.command("commercial-invoice")
