@@ -166,6 +166,7 @@ class ParcelBook:
         self.events: dict[str, list[TrackingEvent]] = {}
         self.refuse_postcodes: set[str] = set()
         self.track_calls = 0
+        self.lock = threading.Lock()       # labels are bought from several threads at once
 
     def scan(self, tracking_number: str, status: TrackingStatus, description: str = "") -> None:
         self.events[tracking_number].append(TrackingEvent(self.clock.now(), status, status.value.upper(),
@@ -183,10 +184,11 @@ class ParcelBook:
             def create_shipment(self, request: ShipmentRequest) -> CarrierShipment:
                 if request.recipient.postcode in book.refuse_postcodes:
                     raise Fatal(f"postcode {request.recipient.postcode} is not served")
-                number = f"FK{len(book.parcels) + 1:010d}"
-                book.parcels[number] = request
-                book.events[number] = [TrackingEvent(book.clock.now(), TrackingStatus.INFO_RECEIVED, "DATA",
-                                                     "label created")]
+                with book.lock:
+                    number = f"FK{len(book.events) + 1:010d}"
+                    book.parcels[number] = request
+                    book.events[number] = [TrackingEvent(book.clock.now(), TrackingStatus.INFO_RECEIVED, "DATA",
+                                                         "label created")]
                 pdf = render_labels([LabelData(number, "Fake Parcel", request.service, request.shipper,
                                                request.recipient, request.reference, request.parcel.weight_grams)])
                 return CarrierShipment(f"S-{number}", number, LabelFile(pdf))

@@ -4,6 +4,7 @@ in-memory carrier, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -391,3 +392,17 @@ def test_a_late_order_is_an_exception_until_it_ships(world: World) -> None:
     ok(client.post("/api/shipping/run"))
     assert ok(client.post("/api/tracking/run"))["exceptions"] == {"raised": 0, "resolved": 1, "open": {}}
     assert ok(client.get("/api/exceptions")) == []
+
+
+
+def test_a_shipping_run_can_be_queued(world: World) -> None:
+    client = world.client
+    set_up_shipping(client)
+    ids = world.sell(order("Q-1", [("MUG", 1)], world.clock.now(), address=addr(BERLIN), buyer="anna"))
+    ok(client.post("/api/review/approve", json={"order_ids": list(ids.values())}))
+    queued = client.post("/api/shipping/run?background=true", json={})
+    assert queued.status_code == 202 and queued.json()["key"] == "shipping:run"
+    deadline = time.monotonic() + 20
+    while not [s for s in ok(client.get("/api/shipments")) if s["state"] == "shipped"]:
+        assert time.monotonic() < deadline, "the queued run did not ship the parcel"
+        time.sleep(0.05)

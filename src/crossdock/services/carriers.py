@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,8 @@ class Carriers:
                  sleep: Callable[[float], None], transports: Mapping[str, httpx.BaseTransport] | None = None) -> None:
         self._uow, self.registry, self._cipher, self._clock, self._sleep = uow, registry, cipher, clock, sleep
         self._transports = dict(transports or {})
+        self._lock = threading.Lock()
+        self._built: dict[int, tuple[bytes, Carrier]] = {}
 
     def spec(self, carrier: str) -> CarrierSpec:
         try:
@@ -76,10 +79,19 @@ class Carriers:
             raise NotFound(f"no carrier account named {name!r}")
         return row
 
-    def build(self, account: Mapping[str, Any], stats: CallStats | None = None) -> Carrier:
-        spec = self.spec(account["carrier"])
-        raw = json.loads(self._cipher.decrypt(account["settings"]).get_secret_value())
-        settings = spec.settings.model_validate(raw)
-        ctx = CarrierContext(clock=self._clock, sleep=self._sleep, transport=self._transports.get(spec.code),
-                             stats=stats or CallStats())
-        return spec.factory(settings, ctx)
+    def build(self, account: Mapping[str, Any]) -> Carrier:
+        """The account's carrier, made once and shared (by threads too): its rate limiter must see every call
+        made with the account, not only those of one caller."""
+        blob = bytes(account["settings"])
+        with self._lock:
+            cached = self._built.get(account["id"])
+            if cached is not None and cached[0] == blob:
+                return cached[1]
+            spec = self.spec(account["carrier"])
+            raw = json.loads(self._cipher.decrypt(blob).get_secret_value())
+            settings = spec.settings.model_validate(raw)
+            ctx = CarrierContext(clock=self._clock, sleep=self._sleep, transport=self._transports.get(spec.code),
+                                 stats=CallStats())
+            carrier = spec.factory(settings, ctx)
+            self._built[account["id"]] = (blob, carrier)
+            return carrier

@@ -186,7 +186,7 @@ def carrier_routes(app: App) -> APIRouter:
     return router
 
 
-def shipping_routes(app: App) -> APIRouter:
+def shipping_routes(app: App, jobs: JobRunner) -> APIRouter:
     router = APIRouter(tags=["shipping"])
 
     @router.get("/api/shipping/rules", response_model=list[ShippingRuleOut])
@@ -231,12 +231,19 @@ def shipping_routes(app: App) -> APIRouter:
         """Tell the marketplaces the tracking numbers of labelled parcels."""
         return StepOut.of(app.shipping.confirm(body.shipment_ids if body else None))
 
-    @router.post("/api/shipping/run", response_model=RunOut)
-    def run(body: Annotated[OrderIdsIn | None, Body()] = None) -> RunOut:
+    @router.post("/api/shipping/run", response_model=RunOut, responses={202: {"description": "queued"}})
+    def run(body: Annotated[OrderIdsIn | None, Body()] = None,
+            background: bool = Query(False, description="queue it and answer at once (a run over thousands of "
+                                                         "orders takes as long as the carriers do)")) -> Any:
         """Plan, buy labels and confirm in one go."""
         ids = body.order_ids if body else None
         if ids:
             existing_orders(app, ids)
+        if background:
+            _, queued = jobs.submit("shipping:run", lambda: app.shipping.fulfil(ids))
+            return JSONResponse({"queued": queued, "key": "shipping:run",
+                                 "detail": "queued" if queued else "a shipping run is already pending"},
+                                status_code=202)
         planned, bought, confirmed = app.shipping.fulfil(ids)
         return RunOut(plan=PlanOut.of(planned), labels=StepOut.of(bought), confirm=StepOut.of(confirmed))
 
@@ -403,6 +410,6 @@ def returns_routes(app: App, jobs: JobRunner) -> APIRouter:
 
 def include(api: FastAPI, app: App, jobs: JobRunner) -> None:
     """Add every fulfilment route to the API."""
-    for router in (review_routes(app), carrier_routes(app), shipping_routes(app), document_routes(app),
+    for router in (review_routes(app), carrier_routes(app), shipping_routes(app, jobs), document_routes(app),
                    tracking_routes(app), returns_routes(app, jobs)):
         api.include_router(router)
