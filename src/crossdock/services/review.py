@@ -149,6 +149,9 @@ class ReviewService:
             recent = uow.review.recent_of_buyers({r["store_id"] for r in rows}, {r["buyer_id"] for r in rows},
                                                  min(r["created_at"] for r in rows) - DUPLICATE_WINDOW)
             recent_lines = uow.review.lines([r["id"] for r in recent])
+            by_buyer: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+            for o in recent:
+                by_buyer[(o["store_id"], o["buyer_id"])].append(o)
             keys: list[tuple[str, str]] = []
             for r in rows:
                 address = address_of(r)
@@ -163,7 +166,8 @@ class ReviewService:
             hits = uow.review.blacklist_hits(keys)
             approved: list[int] = []
             for r in rows:
-                facts = self._input(r, lines.get(r["id"], []), recent, recent_lines, hits)
+                facts = self._input(r, lines.get(r["id"], []), by_buyer.get((r["store_id"], r["buyer_id"]), []),
+                                    recent_lines, hits)
                 holds = review(facts, policy)
                 reasons = [{"code": h.code.value, "message": h.message} for h in holds]
                 uow.review.record(r["id"], "held" if holds else "approved", reasons, "rules", "", now)
@@ -181,7 +185,7 @@ class ReviewService:
         return report
 
     @staticmethod
-    def _input(row: dict[str, Any], lines: list[dict[str, Any]], recent: list[dict[str, Any]],
+    def _input(row: dict[str, Any], lines: list[dict[str, Any]], recent: list[dict[str, Any]],     # same buyer
                recent_lines: dict[int, list[dict[str, Any]]],
                hits: dict[tuple[str, str], dict[str, Any]]) -> ReviewInput:
         address = address_of(row)

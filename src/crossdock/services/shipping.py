@@ -4,7 +4,6 @@ and the tracking number told to the marketplace."""
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +39,7 @@ from crossdock.services.unit_of_work import UowFactory
 
 log = structlog.get_logger(__name__)
 MAX_CONFIRM_ATTEMPTS = 10
+LABEL_CHUNK = 50          # parcels claimed, asked for and recorded together
 TEMPERATURES = ("ambient", "chilled", "frozen")
 
 
@@ -337,37 +337,105 @@ class ShippingService:
             todo = [s for s in uow.shipments.shipments(shipment_ids, states=["planned"], limit=limit)
                     if s["carrier_account_id"] is not None]
             gone = self._cancelled_orders(uow, [s["id"] for s in todo])
-        report_lock = threading.Lock()
-
-        def one(shipment: dict[str, Any]) -> None:
-            outcome, error = "done", ""
-            if shipment["id"] in gone:
-                self._drop(shipment["id"], f"order cancelled: {', '.join(gone[shipment['id']])}")
-                outcome, error = "failed", "order cancelled, no label bought"
-            else:
-                try:
-                    if not self._buy(shipment):
-                        return
-                except (Fatal, InvalidInput, NotConfigured, SecretsError) as exc:
-                    outcome, error = "failed", str(exc)
-                    self._label_failed(shipment["id"], error)
-                except ConnectorError as exc:       # throttled, down: the next run tries again
-                    outcome, error = "retry", f"{type(exc).__name__}: {exc}"
-                    self._label_failed(shipment["id"], error)
-                except Exception as exc:            # a bug must not leave the parcel claimed and invisible
-                    log.exception("shipping.label_crashed", shipment=shipment["reference"])
-                    outcome, error = "failed", f"{type(exc).__name__}: {exc}"
-                    self._label_failed(shipment["id"], error)
-            with report_lock:
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if error:
-                    report.errors.append(f"{shipment['reference']}: {error}")
-
-        # Carriers answer in hundreds of milliseconds: parcels are bought side by side, each account's rate
-        # limit shared by all (Carriers.build), each parcel claimed once.
-        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(todo)))) as pool:
-            list(pool.map(one, todo))
+        for shipment in [s for s in todo if s["id"] in gone]:
+            self._drop(shipment["id"], f"order cancelled: {', '.join(gone[shipment['id']])}")
+            report.failed += 1
+            report.errors.append(f"{shipment['reference']}: order cancelled, no label bought")
+        todo = [s for s in todo if s["id"] not in gone]
+        # Chunks: one transaction claims a chunk (two workers never buy one parcel's label), carriers are asked
+        # side by side (they answer in hundreds of milliseconds; each account's client and rate limit shared),
+        # one transaction records the chunk. A crash in between leaves the chunk "labelling", which is raised
+        # for a person to check, never bought twice blindly.
+        with ThreadPoolExecutor(max_workers=max(1, self._workers)) as pool:
+            for i in range(0, len(todo), LABEL_CHUNK):
+                claimed = self._claim(todo[i:i + LABEL_CHUNK])
+                if not claimed:
+                    continue
+                facts = self._label_facts(claimed)
+                outcomes = list(pool.map(self._create, claimed, [facts] * len(claimed)))
+                self._record_labels(claimed, facts, outcomes, report)
         return report
+
+    def _claim(self, shipments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            ids = set(uow.shipments.claim_many([s["id"] for s in shipments], ["planned"],
+                                               {"state": "labelling", "updated_at": now}))
+            uow.commit()
+        return [s for s in shipments if s["id"] in ids]
+
+    def _label_facts(self, shipments: list[dict[str, Any]]) -> dict[str, Any]:
+        """Everything the label requests of these parcels need, read at once."""
+        with self._uow(readonly=True) as uow:
+            lines = uow.shipments.lines([s["id"] for s in shipments])
+            accounts = {a["id"]: a for a in uow.shipments.carrier_accounts()}
+            points = {s["pickup_point_id"]: uow.shipments.pickup_point(s["pickup_point_id"])
+                      for s in shipments if s["pickup_point_id"]}
+            return {"lines": lines, "accounts": accounts, "points": points,
+                    "shippers": uow.shipments.warehouse_addresses(),
+                    "skus": uow.shipments.sku_facts(x["sku_id"] for xs in lines.values() for x in xs)}
+
+    def _create(self, shipment: dict[str, Any], facts: dict[str, Any]) -> CarrierShipment | Exception:
+        """Ask the carrier (or the marketplace) for the label; an exception is returned, not raised."""
+        try:
+            lines = facts["lines"].get(shipment["id"], [])
+            account = facts["accounts"][shipment["carrier_account_id"]]
+            if shipment["weight_grams"] <= 0:
+                raise InvalidInput("the parcel weighs 0 g: set the weight of its SKUs")
+            if not shipment["recipient"]:
+                raise InvalidInput("the order has no delivery address")
+            if account["carrier"] == PLATFORM:
+                return self._arrange(shipment, lines)
+            shipper = facts["shippers"].get(shipment["warehouse_id"])
+            if shipper is None:
+                raise InvalidInput("the warehouse has no sender address: set it first")
+            skus, currency = facts["skus"], shipment["currency"]
+            point = facts["points"].get(shipment["pickup_point_id"])
+            contents = tuple(CustomsLine(
+                description=(skus.get(x["sku_id"], {}).get("title") or x["title"])[:100], quantity=x["quantity"],
+                unit_value=Money(x["paid_unit_price"], currency),
+                weight_grams=_grams(skus.get(x["sku_id"], {}).get("weight_kg")),
+                hs_code=skus.get(x["sku_id"], {}).get("hs_code") or "",
+                origin_country=skus.get(x["sku_id"], {}).get("origin_country") or "CN",
+                sku=skus.get(x["sku_id"], {}).get("code") or "") for x in lines)
+            return self._carriers.build(account).create_shipment(ShipmentRequest(
+                reference=shipment["reference"], service=shipment["service"], shipper=address_from(shipper),
+                recipient=address_from(shipment["recipient"]), parcel=Parcel(shipment["weight_grams"]),
+                value=Money(shipment["value"], currency), contents=contents,
+                pickup_point_id=point["external_id"] if point else ""))
+        except Exception as exc:
+            if not isinstance(exc, ConnectorError | InvalidInput | NotConfigured | SecretsError):
+                log.exception("shipping.label_crashed", shipment=shipment["reference"])   # a bug: seen, not lost
+            return exc
+
+    def _record_labels(self, shipments: list[dict[str, Any]], facts: dict[str, Any],
+                       outcomes: list[CarrierShipment | Exception], report: StepReport) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            labelled_orders: set[int] = set()
+            for shipment, made in zip(shipments, outcomes, strict=True):
+                if isinstance(made, Exception):
+                    retry = isinstance(made, ConnectorError) and not isinstance(made, Fatal)
+                    error = f"{type(made).__name__}: {made}" if retry or not isinstance(
+                        made, Fatal | InvalidInput | NotConfigured | SecretsError) else str(made)
+                    uow.shipments.update_shipment(shipment["id"], {"state": "planned", "label_error": error[:2000],
+                                                                   "updated_at": now})
+                    report.retry += int(retry)
+                    report.failed += int(not retry)
+                    report.errors.append(f"{shipment['reference']}: {error}")
+                    continue
+                arranged = facts["accounts"][shipment["carrier_account_id"]]["carrier"] == PLATFORM
+                uow.shipments.update_shipment(shipment["id"], {
+                    "state": "labelled", "tracking_number": made.tracking_number,
+                    "carrier_shipment_id": made.carrier_shipment_id, "label": made.label.content,
+                    "label_format": made.label.format, "label_error": None, "labelled_at": now, "updated_at": now,
+                    # the marketplace arranged it: it already knows the parcel and its tracking number
+                    "platform_state": "ok" if arranged else "none", "confirmed_at": now if arranged else None})
+                labelled_orders |= {x["order_id"] for x in facts["lines"].get(shipment["id"], [])}
+                report.done += 1
+            uow.review.set_status(sorted(labelled_orders), OrderStatus.LABEL_CREATED.value, now,
+                                  only_from=[OrderStatus.REVIEWED.value])
+            uow.commit()
 
     @staticmethod
     def _cancelled_orders(uow: Any, shipment_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -427,62 +495,6 @@ class ShippingService:
             self._drop(shipment["id"], f"called off: {reason.strip()}")
             report.done += 1
         return report
-
-    def _label_failed(self, shipment_id: int, error: str) -> None:
-        with self._uow() as uow:
-            uow.shipments.update_shipment(shipment_id, {"state": "planned", "label_error": error[:2000],
-                                                        "updated_at": self._clock.now()})
-            uow.commit()
-
-    def _buy(self, shipment: dict[str, Any]) -> bool:
-        now = self._clock.now()
-        with self._uow() as uow:
-            # Claimed first: two workers never buy the same parcel's label.
-            if not uow.shipments.claim(shipment["id"], ["planned"], {"state": "labelling", "updated_at": now}):
-                return False
-            uow.commit()
-        with self._uow(readonly=True) as uow:
-            lines = uow.shipments.lines([shipment["id"]]).get(shipment["id"], [])
-            account = uow.shipments.carrier_account(account_id=shipment["carrier_account_id"])
-            shipper = uow.shipments.warehouse_addresses().get(shipment["warehouse_id"])
-            facts = uow.shipments.sku_facts(x["sku_id"] for x in lines)
-            point = uow.shipments.pickup_point(shipment["pickup_point_id"]) if shipment["pickup_point_id"] else None
-        assert account is not None
-        if shipment["weight_grams"] <= 0:
-            raise InvalidInput("the parcel weighs 0 g: set the weight of its SKUs")
-        if not shipment["recipient"]:
-            raise InvalidInput("the order has no delivery address")
-        if account["carrier"] == PLATFORM:
-            made = self._arrange(shipment, lines)
-        else:
-            if shipper is None:
-                raise InvalidInput("the warehouse has no sender address: set it first")
-            carrier = self._carriers.build(account)
-            currency = shipment["currency"]
-            contents = tuple(CustomsLine(
-                description=(facts.get(x["sku_id"], {}).get("title") or x["title"])[:100], quantity=x["quantity"],
-                unit_value=Money(x["paid_unit_price"], currency), weight_grams=_grams(facts.get(x["sku_id"], {})
-                                                                                     .get("weight_kg")),
-                hs_code=facts.get(x["sku_id"], {}).get("hs_code") or "",
-                origin_country=facts.get(x["sku_id"], {}).get("origin_country") or "CN",
-                sku=facts.get(x["sku_id"], {}).get("code") or "") for x in lines)
-            made = carrier.create_shipment(ShipmentRequest(
-                reference=shipment["reference"], service=shipment["service"], shipper=address_from(shipper),
-                recipient=address_from(shipment["recipient"]), parcel=Parcel(shipment["weight_grams"]),
-                value=Money(shipment["value"], currency), contents=contents,
-                pickup_point_id=point["external_id"] if point else ""))
-        with self._uow() as uow:
-            uow.shipments.update_shipment(shipment["id"], {
-                "state": "labelled", "tracking_number": made.tracking_number,
-                "carrier_shipment_id": made.carrier_shipment_id, "label": made.label.content,
-                "label_format": made.label.format, "label_error": None, "labelled_at": now, "updated_at": now,
-                # the marketplace arranged it: it already knows the parcel and its tracking number
-                "platform_state": "ok" if account["carrier"] == PLATFORM else "none",
-                "confirmed_at": now if account["carrier"] == PLATFORM else None})
-            uow.review.set_status(sorted({x["order_id"] for x in lines}), OrderStatus.LABEL_CREATED.value, now,
-                                  only_from=[OrderStatus.REVIEWED.value])
-            uow.commit()
-        return True
 
     def _arrange(self, shipment: dict[str, Any], lines: list[dict[str, Any]]) -> CarrierShipment:
         store = self._stores.get(shipment["store_id"])

@@ -174,6 +174,14 @@ class ShipmentRepository:
              .values(**values))
         return bool(self.conn.execute(q).rowcount)
 
+    def claim_many(self, shipment_ids: Sequence[int], from_states: Sequence[str], values: dict[str, Any]) -> list[int]:
+        """`claim` for many at once; returns the ids that were still in one of `from_states`."""
+        if not shipment_ids:
+            return []
+        q = (update(shipments).where(shipments.c.id.in_(list(shipment_ids)), shipments.c.state.in_(list(from_states)))
+             .values(**values).returning(shipments.c.id))
+        return [int(i) for i in self.conn.execute(q).scalars()]
+
     def order_shipments(self, order_ids: Sequence[int]) -> dict[int, list[str]]:
         """order id -> states of its live shipments."""
         q = (select(shipment_lines.c.order_id, shipments.c.state)
