@@ -4,6 +4,7 @@ and the tracking number told to the marketplace."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from crossdock.connectors._kit.errors import ConnectorError, Fatal, Retryable
+from crossdock.connectors._kit.errors import ConnectorError, Fatal
 from crossdock.domain.fulfilment.pickup import OpeningHours, PickupPoint, SlotRefused, check_slot
 from crossdock.domain.fulfilment.review import address_key
 from crossdock.domain.fulfilment.shipping_rules import ParcelFacts, ShippingRule, choose
@@ -516,28 +517,49 @@ class ShippingService:
                      if s["platform_state"] == "ok"]
             lines = uow.shipments.lines([s["id"] for s in todo])
             gone = self._cancelled_orders(uow, [s["id"] for s in todo])
-        for shipment in todo:
+        report_lock = threading.Lock()
+
+        def note(outcome: str, error: str = "") -> None:
+            with report_lock:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if error:
+                    report.errors.append(error)
+
+        def one(shipment: dict[str, Any]) -> None:
             if shipment["id"] in gone:
                 # cancelled after its label was bought: call the label off rather than announce a parcel
                 called_off = self.cancel([shipment["id"]], f"order cancelled: {', '.join(gone[shipment['id']])}")
-                report.failed += 1
-                report.errors += called_off.errors or [f"{shipment['reference']}: order cancelled, label called off"]
-                continue
+                note("failed", "; ".join(called_off.errors) or f"{shipment['reference']}: order cancelled, "
+                                                                "label called off")
+                return
             if shipment["platform_state"] != "ok":
                 try:
                     self._notify(shipment, lines.get(shipment["id"], []))
                 except (Fatal, NotConfigured, SecretsError) as exc:
-                    report.failed += 1
-                    report.errors.append(f"{shipment['reference']}: {exc}")
                     self._confirm_failed(shipment["id"], "failed", str(exc))
-                    continue
-                except (Retryable, ConnectorError) as exc:
-                    report.retry += 1
-                    report.errors.append(f"{shipment['reference']}: {exc}")
+                    note("failed", f"{shipment['reference']}: {exc}")
+                    return
+                except ConnectorError as exc:
                     self._confirm_failed(shipment["id"], "retry", f"{type(exc).__name__}: {exc}")
-                    continue
+                    note("retry", f"{shipment['reference']}: {exc}")
+                    return
             self._shipped(shipment, lines.get(shipment["id"], []))
-            report.done += 1
+            note("done")
+
+        # One lane per store (per account where the platform authorizes accounts, so a token refresh never races
+        # another); lanes side by side, each lane's parcels one after the other.
+        lanes: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for shipment in todo:
+            store = self._stores.get(shipment["store_id"])
+            per_account = self._connectors.registry.get(store.platform).tokens_per == "account"
+            lanes[("account", store.account_id) if per_account else ("store", store.id)].append(shipment)
+
+        def lane(items: list[dict[str, Any]]) -> None:
+            for shipment in items:
+                one(shipment)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(lanes)))) as pool:
+            list(pool.map(lane, lanes.values()))
         return report
 
     def _notify(self, shipment: dict[str, Any], lines: list[dict[str, Any]]) -> None:
