@@ -245,7 +245,12 @@ AMAZON = DemoPlatform(
     stores=AMAZON_STORES,
     make=_amazon_make,
     settings=lambda url: {"base_url": url, "lwa_url": f"{url}/auth/o2/token", "client_id": AMAZON_CLIENT_ID,
-                          "client_secret": AMAZON_CLIENT_SECRET},
+                          "client_secret": AMAZON_CLIENT_SECRET,
+                          # Buy Shipping: where parcels leave from, and the carton when a parcel's size is unknown
+                          "ship_from": {"name": "Lumi Europe Berlin Fulfilment", "address_line1": "Sonnenallee 200",
+                                        "city": "Berlin", "postal_code": "12057", "country_code": "DE",
+                                        "email": "shipping@lumi.example", "phone": "+49 30 5555 0100"},
+                          "default_box_mm": [300, 200, 100]},
     seed=_seed_account_store,
     connect=lambda app, emu: _connect_account(app, "amazon", AMAZON_STORES, emu.authorize, emu.seller_id),
     # LWA refresh + one Restricted Data Token, getOrders pages of 100, then getOrderItems for every order.
@@ -347,6 +352,8 @@ def _toml(value: Any) -> str:
         return str(value)
     if isinstance(value, dict):
         return "{ " + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

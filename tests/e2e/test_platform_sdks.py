@@ -172,6 +172,53 @@ def test_amazon_sp_api_library_submits_a_listings_feed_and_reads_its_report() ->
         assert emu.listings(store)[0]["quantity"] == 25
 
 
+def test_amazon_sp_api_library_requests_the_returns_report_and_downloads_it() -> None:
+    from sp_api.api import Reports
+    from sp_api.auth import AccessTokenClient, access_token_client
+
+    from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
+    from crossdock.ports.clock import ManualClock
+
+    clock = ManualClock(datetime(2026, 11, 1, 12, tzinfo=UTC))   # reports take a minute: the test moves time
+    emu = AmazonEmulator("amzn1.application-oa2-client.sdk", "amzn1.oa2-cs.v1.sdk", clock=clock, seed=3)
+    store = emu.add_store("A1SDKTESTSELLER", "DE")
+    emu.set_catalogue(store, [ProductSpec("Rösle Pfanne", (VariantSpec("PAN-1", "", Decimal("39.90"), 4),))])
+    order_id = emu.place_order(store, "PAN-1", 1)
+    assert order_id is not None
+    emu.set_order_status(store, order_id, "Shipped")
+    clock.advance(hours=3)
+    rma_id = emu.open_return(store, order_id, 1)
+    for base in serve(emu.app):
+        emu.public_url = base
+
+        class EmulatedLwa(AccessTokenClient):
+            scheme = "http://"
+            host = base.removeprefix("http://")
+
+        access_token_client.cache.clear()
+        creds = {"lwa_app_id": emu.client_id, "lwa_client_secret": emu.client_secret}
+        granted = EmulatedLwa(credentials=types.SimpleNamespace(refresh_token=None, **creds)) \
+            .authorize_auth_code(emu.authorize(store))
+        marketplace = types.SimpleNamespace(endpoint=base, marketplace_id="A1PA6795UKMFR9", region="eu-west-1")
+        client = Reports(marketplace=marketplace, refresh_token=granted["refresh_token"], credentials=creds,
+                         auth_token_client_class=EmulatedLwa)
+        created = client.create_report(reportType="GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
+                                       marketplaceIds=["A1PA6795UKMFR9"],
+                                       dataStartTime=(clock.now() - timedelta(days=30)).isoformat(),
+                                       dataEndTime=clock.now().isoformat())
+        report_id = created.payload["reportId"]
+        assert client.get_report(report_id).payload["processingStatus"] == "IN_QUEUE"
+        clock.advance(minutes=2)
+        done = client.get_report(report_id).payload
+        assert done["processingStatus"] == "DONE"
+        document = client.get_report_document(done["reportDocumentId"], download=True)
+        assert document.character_code.lower() == "cp1252"     # from the download's Content-Type
+        header, row = document.payload["document"].splitlines()
+        cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        assert (cells["order-id"], cells["amazon-rma-id"], cells["merchant-sku"]) == (order_id, rma_id, "PAN-1")
+        assert cells["item-name"] == "Rösle Pfanne" and cells["return-request-status"] == "Approved"
+
+
 # --- Lazada: the official lazop SDK ------------------------------------------------------------------
 
 @pytest.fixture

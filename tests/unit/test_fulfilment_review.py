@@ -312,3 +312,10 @@ def test_policy_bounds_must_make_sense() -> None:
         ReviewPolicy(amount_ceiling=Decimal("0.4"))
     with pytest.raises(DomainError, match="must not be negative"):
         ReviewPolicy(amount_floor=Decimal("-1"))
+
+
+def test_taiwan_spells_tai_either_way() -> None:
+    """臺 and 台 are one character: Taiwanese addresses use the first, Google's address data the second."""
+    for county in ("臺北市", "台北市"):
+        assert check_address(Address(name="王小明", phone="", country="TW", state=county, city="大安區",
+                                     postcode="106", line1="忠孝東路四段100號")) == []

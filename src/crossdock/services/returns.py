@@ -115,8 +115,11 @@ class ReturnsService:
                 elif r.updated_at > old["platform_updated_at"]:
                     if old["state"] == "received":        # our inspection stands; the platform's word is kept
                         values["state"] = "received"
-                    uow.returns.update(old["id"], values)
-                    report.updated += 1
+                    # Platforms that report without a change time (Amazon's report) re-send the same return:
+                    # only a real change is written.
+                    if any(values[k] != old[k] for k in values if k not in ("raw", "platform_updated_at")):
+                        uow.returns.update(old["id"], values)
+                        report.updated += 1
             uow.commit()
 
     @staticmethod

@@ -386,7 +386,7 @@ class ShippingService:
             if not shipment["recipient"]:
                 raise InvalidInput("the order has no delivery address")
             if account["carrier"] == PLATFORM:
-                return self._arrange(shipment, lines)
+                return self._arrange(shipment, lines, self._parcel(shipment, lines, facts["skus"]))
             shipper = facts["shippers"].get(shipment["warehouse_id"])
             if shipper is None:
                 raise InvalidInput("the warehouse has no sender address: set it first")
@@ -497,13 +497,24 @@ class ShippingService:
             report.done += 1
         return report
 
-    def _arrange(self, shipment: dict[str, Any], lines: list[dict[str, Any]]) -> CarrierShipment:
+    @staticmethod
+    def _parcel(shipment: dict[str, Any], lines: list[dict[str, Any]], skus: dict[int, dict[str, Any]]) -> Parcel:
+        """The parcel's weight, and its size where it is known: one unit of one SKU ships in that SKU's box."""
+        if len(lines) == 1 and lines[0]["quantity"] == 1:
+            f = skus.get(lines[0]["sku_id"], {})
+            dims = [Decimal(f.get(k) or 0) for k in ("length_cm", "width_cm", "height_cm")]
+            if all(d > 0 for d in dims):
+                length, width, height = (int(d * 10) for d in dims)
+                return Parcel(shipment["weight_grams"], length, width, height)
+        return Parcel(shipment["weight_grams"])
+
+    def _arrange(self, shipment: dict[str, Any], lines: list[dict[str, Any]], parcel: Parcel) -> CarrierShipment:
         store = self._stores.get(shipment["store_id"])
         logistics = self._connectors.logistics(store, self._stores.tokens(store.id), CallStats())
         [order_id] = {x["platform_order_id"] for x in lines}
         return logistics.arrange(LogisticsRequest(
             platform_order_id=order_id, lines=tuple(ShippedLine(x["platform_line_id"], x["quantity"]) for x in lines),
-            parcel=Parcel(shipment["weight_grams"])))
+            parcel=parcel))
 
     # --- telling the marketplace --------------------------------------------------------------------------
     def confirm(self, shipment_ids: Sequence[int] | None = None, *, limit: int = 5000) -> StepReport:

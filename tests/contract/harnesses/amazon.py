@@ -48,7 +48,10 @@ class AmazonHarness(Harness):
 
     def connector_settings(self) -> dict[str, Any]:
         return {"base_url": "https://sellingpartnerapi-eu.amazon.test", "client_id": self.CLIENT_ID,
-                "client_secret": self.CLIENT_SECRET, "application_id": self.APPLICATION_ID}
+                "client_secret": self.CLIENT_SECRET, "application_id": self.APPLICATION_ID,
+                "ship_from": {"name": "Crossdock Lager", "address_line1": "Am Hafen 12", "city": "Hamburg",
+                              "postal_code": "20457", "country_code": "DE", "email": "lager@crossdock.test",
+                              "phone": "+49 40 1234567"}}
 
     def region(self) -> str:
         return "DE"
@@ -159,7 +162,11 @@ class AmazonHarness(Harness):
         processing = (QUEUE_TIME + PROCESSING_TIME + updates * PER_MESSAGE).total_seconds()
         return checks + 3 + math.ceil(processing / FEED_POLL_SECONDS) + 2
 
-    # --- fulfilment: seller-fulfilled orders confirmed with confirmShipment; no Buy Shipping, no returns -------
+    # --- fulfilment: seller-fulfilled orders confirmed with confirmShipment or by buying the label (Buy Shipping);
+    # returns from the returns report -------------------------------------------------------------------------
+
+    logistics = True
+    returns = True
 
     def ready_order(self, external_id: str) -> str:
         self.emu.set_catalogue(external_id, _READY_CATALOGUE)
@@ -177,6 +184,10 @@ class AmazonHarness(Harness):
 
     def unknown_order_id(self) -> str:
         return "999-9999999-9999999"
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
+        # In policy (the buyer no longer wants it): Amazon authorizes it at once and issues the prepaid label.
+        return self.emu.open_return(external_id, order_id, quantity)
 
 
 HARNESS = AmazonHarness

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, PositiveInt, SecretStr
 
 from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
@@ -14,8 +14,11 @@ from crossdock.connectors.amazon.adapter import (
     AmazonStock,
     split_store_id,
 )
+from crossdock.connectors.amazon.buy_shipping import AmazonLogistics
+from crossdock.connectors.amazon.buy_shipping_mapping import ShipFrom
 from crossdock.connectors.amazon.client import USAGE_PLANS, AmazonClient
 from crossdock.connectors.amazon.fulfilment import AmazonShipments
+from crossdock.connectors.amazon.returns import AmazonReturns
 from crossdock.connectors.amazon.webhooks import AmazonPushes
 from crossdock.ports.marketplace import AccountLink, CallStats, Capability, StoreLink, TokenStore
 
@@ -32,6 +35,11 @@ class AmazonSettings(BaseModel):
     application_id: str = ""
     # Sent with the code exchange when the app registered one (the consent redirect's target).
     redirect_uri: str = ""
+    # Where parcels leave from: every Buy Shipping call names it (Merchant Fulfillment's ShipFromAddress).
+    ship_from: ShipFrom | None = None
+    # The seller's standard carton (length, width, height in mm) for parcels weighed but not measured: Buy Shipping
+    # prices by size as well as weight.
+    default_box_mm: tuple[PositiveInt, PositiveInt, PositiveInt] | None = None
 
 
 def _client(settings: AmazonSettings, ctx: ConnectorContext, stats: CallStats, tokens: TokenStore | None,
@@ -70,6 +78,18 @@ def _shipments(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext)
     return AmazonShipments(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), marketplace_id)
 
 
+def _returns(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonReturns:
+    seller_id, marketplace_id = split_store_id(link.external_id)
+    return AmazonReturns(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), marketplace_id,
+                         ctx.clock, ctx.sleep)
+
+
+def _logistics(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonLogistics:
+    seller_id, _ = split_store_id(link.external_id)
+    return AmazonLogistics(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), settings.ship_from,
+                           settings.default_box_mm)
+
+
 def _authorizer(settings: AmazonSettings, ctx: ConnectorContext) -> AmazonAuthorizer:
     return AmazonAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -85,7 +105,8 @@ def _pushes(settings: AmazonSettings) -> AmazonPushes:
 CONNECTOR = ConnectorSpec(
     code="amazon",
     name="Amazon",
-    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS}),
+    capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
+                            Capability.LOGISTICS, Capability.RETURNS}),
     settings=AmazonSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -95,4 +116,6 @@ CONNECTOR = ConnectorSpec(
     listings=_listings,
     stock=_stock,
     shipments=_shipments,
+    logistics=_logistics,
+    returns=_returns,
 )

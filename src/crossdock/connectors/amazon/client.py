@@ -38,15 +38,32 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "getReportDocument": (0.0167, 15),
+    "getEligibleShipmentServices": (1.0, 1),
+    "createShipment": (1.0, 1),
+    "getShipment": (1.0, 1),
+    "cancelShipment": (1.0, 1),
 }
 LISTINGS_PATH = "/listings/2021-08-01/items"
 FEEDS_PATH = "/feeds/2021-06-30"
+REPORTS_PATH = "/reports/2021-06-30"
 # PII the order sync needs, and the restricted resources one RDT covers for it (Tokens API use case guide).
 ORDER_DATA_ELEMENTS = ["buyerInfo", "shippingAddress"]
 RESTRICTED_RESOURCES = [
     {"method": "GET", "path": "/orders/v0/orders", "dataElements": ORDER_DATA_ELEMENTS},
     {"method": "GET", "path": "/orders/v0/orders/{orderId}", "dataElements": ORDER_DATA_ELEMENTS},
 ]
+# Buy Shipping's shipments carry both addresses: createShipment, getShipment and cancelShipment are restricted
+# operations (Tokens API use case guide). Their own RDT, so an app without the shipping role still pulls orders.
+MFN_PATH = "/mfn/v0"
+MFN_RESOURCES = [
+    {"method": "POST", "path": f"{MFN_PATH}/shipments"},
+    {"method": "GET", "path": f"{MFN_PATH}/shipments/{{shipmentId}}"},
+    {"method": "DELETE", "path": f"{MFN_PATH}/shipments/{{shipmentId}}"},
+]
+_RDT_RESOURCES: dict[str, list[dict[str, Any]]] = {"orders": RESTRICTED_RESOURCES, "mfn": MFN_RESOURCES}
 # "The selling partner must re-authorize your public application every 365 days."
 AUTHORIZATION_LIFETIME = timedelta(days=365)
 # Renew a token a little before it lapses, so a long pull does not meet the deadline mid-page.
@@ -74,9 +91,21 @@ def _presigned(what: str, response: httpx.Response) -> bytes:
     if response.is_success:
         return response.content
     if response.status_code in (403, 404):
-        raise Fatal(f"feed document {what} refused: HTTP {response.status_code} {response.text[:200]}",
+        raise Fatal(f"document {what} refused: HTTP {response.status_code} {response.text[:200]}",
                     code=str(response.status_code))
-    raise Retryable(f"feed document {what}: HTTP {response.status_code}")
+    raise Retryable(f"document {what}: HTTP {response.status_code}")
+
+
+def _decompressed(content: bytes, compression: str) -> bytes:
+    """A document as getFeedDocument/getReportDocument's compressionAlgorithm says it is stored."""
+    if compression == "GZIP":
+        try:
+            return gzip.decompress(content)
+        except (OSError, EOFError) as exc:
+            raise Retryable(f"document is not the GZIP it was said to be: {exc}") from exc
+    if compression:
+        raise Fatal(f"document compressed with unknown {compression!r}")
+    return content
 
 
 def _errors(body: Any) -> tuple[str, str, str]:
@@ -112,7 +141,7 @@ class AmazonClient:
         self._buckets = dict(buckets) if buckets is not None else {
             op: TokenBucket(rate, burst, clock, sleep) for op, (rate, burst) in USAGE_PLANS.items()}
         self._cached: TokenSet | None = None
-        self._rdt: tuple[str, datetime] | None = None
+        self._rdts: dict[str, tuple[str, datetime]] = {}     # by the name of the resources it covers
         # A pull starts with a fresh access token: a rotated or revoked client secret (Amazon makes apps
         # rotate it) or a lapsed authorization shows up at once as an auth failure, for one LWA call.
         self._renew_due = renew_first
@@ -202,29 +231,31 @@ class AmazonClient:
             # LWA refresh tokens are reusable and normally come back unchanged; a new one is kept at once.
             # An access token alone is not worth a write: every pull starts by renewing it anyway.
             self._tokens.save(fresh)
-        self._cached, self._renew_due, self._rdt = fresh, False, None
+        self._cached, self._renew_due, self._rdts = fresh, False, {}
         self._api.stats.token_refreshes += 1
 
-    def _restricted_token(self) -> str:
-        if self._rdt is None or self._rdt[1] - _EARLY_RENEWAL <= self._clock.now():
-            answer = self.create_restricted_data_token(RESTRICTED_RESOURCES)
+    def _restricted_token(self, resources: str) -> str:
+        held = self._rdts.get(resources)
+        if held is None or held[1] - _EARLY_RENEWAL <= self._clock.now():
+            answer = self.create_restricted_data_token(_RDT_RESOURCES[resources])
             try:
                 token, expires_in = str(answer["restrictedDataToken"]), int(answer["expiresIn"])
             except (KeyError, TypeError, ValueError) as exc:
                 raise Fatal(f"createRestrictedDataToken answer lacks a field: {exc}") from exc
-            self._rdt = (token, self._clock.now() + timedelta(seconds=expires_in))
-        return self._rdt[0]
+            held = self._rdts[resources] = (token, self._clock.now() + timedelta(seconds=expires_in))
+        return held[0]
 
     # --- the SP-API ----------------------------------------------------------------------------
 
     def _call(self, operation: str, method: str, path: str, *, params: dict[str, str | int] | None = None,
-              body: Any = None, restricted: bool = False) -> dict[str, Any]:
+              body: Any = None, restricted: str = "") -> dict[str, Any]:
+        """One operation; `restricted` names the resources of the RDT it needs ("orders", "mfn"), "" for none."""
         try:
             return self._send(operation, method, path, params, body, restricted)
         except AuthExpired:
             # Expired early or revoked: a new access token (and RDT) once; refused again, the seller must act.
             if restricted:
-                self._rdt = None
+                self._rdts.pop(restricted, None)
             else:
                 self._renew_due = True
             try:
@@ -233,8 +264,8 @@ class AmazonClient:
                 raise AuthFailed(str(exc)) from exc
 
     def _send(self, operation: str, method: str, path: str, params: dict[str, str | int] | None, body: Any,
-              restricted: bool) -> dict[str, Any]:
-        token = self._restricted_token() if restricted else self._access_token()
+              restricted: str) -> dict[str, Any]:
+        token = self._restricted_token(restricted) if restricted else self._access_token()
         bucket = self._buckets[operation]
 
         def build() -> httpx.Request:
@@ -300,12 +331,12 @@ class AmazonClient:
                 params[f"{time_field}Before"] = amz_time(before)
             params["MaxResultsPerPage"] = page_size
         return self._payload("getOrders", self._call("getOrders", "GET", "/orders/v0/orders", params=params,
-                                                     restricted=True))
+                                                     restricted="orders"))
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """Orders v0 getOrder: GET /orders/v0/orders/{orderId}, with an RDT."""
         return self._payload("getOrder", self._call("getOrder", "GET", f"/orders/v0/orders/{order_id}",
-                                                    restricted=True))
+                                                    restricted="orders"))
 
     def get_order_items(self, order_id: str, next_token: str = "") -> dict[str, Any]:
         """Orders v0 getOrderItems: GET /orders/v0/orders/{orderId}/orderItems."""
@@ -377,15 +408,60 @@ class AmazonClient:
         def build() -> httpx.Request:
             return self._api.http.build_request("GET", url)
 
-        content = self._api.call(build, lambda response: _presigned("download", response))
-        if compression == "GZIP":
-            try:
-                return gzip.decompress(content)
-            except (OSError, EOFError) as exc:
-                raise Retryable(f"feed document is not the GZIP it was said to be: {exc}") from exc
-        if compression:
-            raise Fatal(f"feed document compressed with unknown {compression!r}")
-        return content
+        return _decompressed(self._api.call(build, lambda response: _presigned("download", response)), compression)
+
+    def create_report(self, report_type: str, marketplace_ids: Sequence[str], start: datetime,
+                      end: datetime) -> dict[str, Any]:
+        """Reports createReport: POST /reports/2021-06-30/reports -> {reportId} (202)."""
+        return self._call("createReport", "POST", f"{REPORTS_PATH}/reports", body={
+            "reportType": report_type, "marketplaceIds": list(marketplace_ids),
+            "dataStartTime": amz_time(start), "dataEndTime": amz_time(end)})
+
+    def get_report(self, report_id: str) -> dict[str, Any]:
+        """Reports getReport: GET /reports/2021-06-30/reports/{reportId} (processingStatus, reportDocumentId)."""
+        return self._call("getReport", "GET", f"{REPORTS_PATH}/reports/{quote(report_id, safe='')}")
+
+    def get_report_document(self, document_id: str) -> dict[str, Any]:
+        """Reports getReportDocument: GET /reports/2021-06-30/documents/{reportDocumentId} -> {reportDocumentId, url,
+        compressionAlgorithm?}."""
+        return self._call("getReportDocument", "GET", f"{REPORTS_PATH}/documents/{quote(document_id, safe='')}")
+
+    def download_report(self, url: str, compression: str = "") -> tuple[bytes, str]:
+        """GET a report document from its presigned URL (no SP-API token: the URL carries its own signature):
+        its bytes, decompressed, and the charset S3 names in Content-Type ("" when it names none)."""
+        def build() -> httpx.Request:
+            return self._api.http.build_request("GET", url)
+
+        def parse(response: httpx.Response) -> tuple[bytes, str]:
+            return _presigned("download", response), response.charset_encoding or ""
+
+        content, charset = self._api.call(build, parse)
+        return _decompressed(content, compression), charset
+
+    def get_eligible_shipment_services(self, details: dict[str, Any]) -> dict[str, Any]:
+        """Merchant Fulfillment getEligibleShipmentServices: POST /mfn/v0/eligibleShippingServices -> payload
+        {ShippingServiceList, RejectedShippingServiceList?, TemporarilyUnavailableCarrierList?, ...}."""
+        return self._payload("getEligibleShipmentServices", self._call(
+            "getEligibleShipmentServices", "POST", f"{MFN_PATH}/eligibleShippingServices",
+            body={"ShipmentRequestDetails": details}))
+
+    def create_shipment(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Merchant Fulfillment createShipment: POST /mfn/v0/shipments (an RDT) -> payload Shipment (label bought)."""
+        return self._payload("createShipment", self._call("createShipment", "POST", f"{MFN_PATH}/shipments", body=body,
+                                                          restricted="mfn"))
+
+    def get_shipment(self, shipment_id: str) -> dict[str, Any]:
+        """Merchant Fulfillment getShipment: GET /mfn/v0/shipments/{shipmentId} (an RDT) -> payload Shipment."""
+        return self._payload("getShipment", self._call("getShipment", "GET",
+                                                       f"{MFN_PATH}/shipments/{quote(shipment_id, safe='')}",
+                                                       restricted="mfn"))
+
+    def cancel_shipment(self, shipment_id: str) -> dict[str, Any]:
+        """Merchant Fulfillment cancelShipment: DELETE /mfn/v0/shipments/{shipmentId} (an RDT) -> payload Shipment,
+        Status RefundPending."""
+        return self._payload("cancelShipment", self._call("cancelShipment", "DELETE",
+                                                          f"{MFN_PATH}/shipments/{quote(shipment_id, safe='')}",
+                                                          restricted="mfn"))
 
     @staticmethod
     def _payload(operation: str, body: dict[str, Any]) -> dict[str, Any]:

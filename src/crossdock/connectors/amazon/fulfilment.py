@@ -22,7 +22,7 @@ class AmazonShipments:
         if notice.lines:
             items = [{"orderItemId": line.platform_line_id, "quantity": line.quantity} for line in notice.lines]
         else:
-            order_items = self._order_items(notice.platform_order_id)
+            order_items = order_items_of(self._client, notice.platform_order_id)
             items = remaining_items(order_items)
             if not items:
                 if order_items:
@@ -31,15 +31,17 @@ class AmazonShipments:
         self._client.confirm_shipment(notice.platform_order_id,
                                       confirm_request(notice, self._marketplace_id, items))
 
-    def _order_items(self, order_id: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = ""
-        while True:
-            payload = self._client.get_order_items(order_id, token)
-            page = payload.get("OrderItems")
-            if not isinstance(page, list):
-                raise Fatal(f"getOrderItems answered no OrderItems list for order {order_id}")
-            items += [i for i in page if isinstance(i, dict)]
-            token = str(payload.get("NextToken") or "")
-            if not token:
-                return items
+
+def order_items_of(client: AmazonClient, order_id: str) -> list[dict[str, Any]]:
+    """Every OrderItem of an order, all pages of getOrderItems."""
+    items: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        payload = client.get_order_items(order_id, token)
+        page = payload.get("OrderItems")
+        if not isinstance(page, list):
+            raise Fatal(f"getOrderItems answered no OrderItems list for order {order_id}")
+        items += [i for i in page if isinstance(i, dict)]
+        token = str(payload.get("NextToken") or "")
+        if not token:
+            return items

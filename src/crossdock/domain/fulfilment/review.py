@@ -226,7 +226,8 @@ _ADMIN_SUFFIXES = ("zizhiqu", "sheng", "shi", "qu", "xian", "特别行政区", "
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # 臺 and 台 are one character in two spellings (Taiwan writes 臺北市, Google's address data 台北市).
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("臺", "台"))
     return "".join(c for c in decomposed if c.isalnum())
 
 

@@ -1,9 +1,9 @@
-"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens, Orders v0, Listings Items and Feeds as
-documented, plus /_emulator.
+"""The HTTP surface of the Amazon emulator: LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds, Reports and
+Merchant Fulfillment (Buy Shipping) as documented, plus /_emulator.
 
 Paths, parameters, error bodies and usage plans follow the SP-API models (ordersV0.json, sellers.json,
-tokens_2021-03-01.json, listingsItems_2021-08-01.json, feeds_2021-06-30.json); where the models are silent the
-choice is a named constant marked "assumption".
+tokens_2021-03-01.json, listingsItems_2021-08-01.json, feeds_2021-06-30.json, reports_2021-06-30.json,
+merchantFulfillmentV0.json); where the models are silent the choice is a named constant marked "assumption".
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -28,6 +29,8 @@ from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.amazon.auth import Resource
 from crossdock.emulators.amazon.feeds_api import FeedsApi
 from crossdock.emulators.amazon.listings_api import ListingsApi
+from crossdock.emulators.amazon.mfn_api import MerchantFulfillmentApi
+from crossdock.emulators.amazon.reports_api import ReportsApi
 from crossdock.emulators.amazon.shipping_api import ShippingApi
 from crossdock.emulators.amazon.wire import (
     DENIED,
@@ -109,6 +112,7 @@ class AmazonApi:
         self.emu = emulator
         self._consent_sessions: dict[str, tuple[str, str, datetime]] = {}
         self._feeds = FeedsApi(emulator, self._authenticate, emulator.record)
+        self._reports = ReportsApi(emulator, self._authenticate, self._feeds)
 
     # ---- plumbing -------------------------------------------------------------------------------
 
@@ -135,8 +139,9 @@ class AmazonApi:
                 injected = self.emu.take_injected_failure()
                 if injected is not None:
                     raise self._injected(injected)
-                # Feeds finish on the clock: whatever is due has happened before this request is answered.
+                # Feeds and reports finish on the clock: whatever is due has happened before this request is answered.
                 self.emu.world.settle_feeds(ctx.now)
+                self.emu.world.settle_reports(ctx.now)
                 content = handler(ctx)
             except ApiError as exc:
                 self._record(ctx, exc.status, exc.code)
@@ -571,8 +576,10 @@ class AmazonApi:
                   methods=["GET"]),
             *[Route(path, self._route(operation, handler), methods=[method])
               for path, method, operation, handler in (*ListingsApi(self.emu, self._authenticate).operations(),
-                                                       *self._feeds.operations(),
-                                                       *ShippingApi(self.emu, self._authenticate).operations())],
+                                                       *self._feeds.operations(), *self._reports.operations(),
+                                                       *ShippingApi(self.emu, self._authenticate).operations(),
+                                                       *MerchantFulfillmentApi(self.emu,
+                                                                               self._authenticate).operations())],
             *self._feeds.routes(),
             Route("/{rest:path}", self._route("", self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
@@ -582,7 +589,7 @@ def _restricted_path(path: str) -> bool:
     """Paths of the restricted operations the emulator serves (the Tokens API guide lists more)."""
     patterns = (ORDERS_PATH, ORDERS_PATH + "/{orderId}", ORDERS_PATH + "/{orderId}/orderItems",
                 ORDERS_PATH + "/{orderId}/address", ORDERS_PATH + "/{orderId}/buyerInfo",
-                "/mfn/v0/shipments/{shipmentId}")
+                "/mfn/v0/shipments", "/mfn/v0/shipments/{shipmentId}")
     return any(_path_matches(p, path) for p in patterns)
 
 
@@ -660,6 +667,46 @@ class ControlApi(ControlBase["AmazonEmulator"]):
             return error(exc, 404)
         return JSONResponse({"packages": [dict(row, shipDate=iso(row["shipDate"])) for row in rows]})
 
+    async def open_return(self, request: Request) -> Response:
+        """The buyer asks for a return: {"quantity": 1, "sku"?, "reason"?, "in_policy"?} -> 201 {"amazon_rma_id"};
+        404 for an unknown store or order, 409 when the order cannot be returned so."""
+        try:
+            body = await json_object(request)
+            quantity, sku = int(body.get("quantity", 1)), body.get("sku")
+            reason, in_policy = str(body.get("reason", "CR-UNWANTED_ITEM")), bool(body.get("in_policy", True))
+        except (ValueError, TypeError) as exc:
+            return error(exc, 400)
+        try:
+            rma_id = self.emu.open_return(request.path_params["external_id"], request.path_params["order_id"],
+                                          quantity, None if sku is None else str(sku), reason, in_policy)
+        except KeyError as exc:
+            return error(exc, 404)
+        except ValueError as exc:
+            return error(exc, 409)
+        return JSONResponse({"amazon_rma_id": rma_id}, status_code=201)
+
+    async def update_return(self, request: Request) -> Response:
+        """Move a return along: {"status"?, "delivered"?: true, "refund"?: "24.90"} -> its report rows."""
+        external_id, rma_id = request.path_params["external_id"], request.path_params["rma_id"]
+        try:
+            body = await json_object(request)
+            refund = body.get("refund")
+            self.emu.update_return(external_id, rma_id, status=body.get("status"),
+                                   delivered=bool(body.get("delivered", False)),
+                                   refund=None if refund is None else Decimal(str(refund)))
+        except KeyError as exc:
+            return error(exc, 404)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            return error(exc, 400)
+        return JSONResponse({"amazon_rma_id": rma_id, "rows": self.emu.returns(external_id)[rma_id]})
+
+    async def returns(self, request: Request) -> Response:
+        """The store's returns as the returns report lists them, by Amazon RMA id."""
+        try:
+            return JSONResponse({"returns": self.emu.returns(request.path_params["external_id"])})
+        except (KeyError, ValueError) as exc:
+            return error(exc, 404)
+
     def routes(self) -> list[Route]:
         return [
             Route("/_emulator/stores", self.add_store, methods=["POST"]),
@@ -669,6 +716,9 @@ class ControlApi(ControlBase["AmazonEmulator"]):
             Route("/_emulator/stores/{external_id}/listings", self.listings, methods=["GET"]),
             Route("/_emulator/stores/{external_id}/buy", self.buy, methods=["POST"]),
             Route("/_emulator/stores/{external_id}/orders/{order_id}/shipments", self.shipments, methods=["GET"]),
+            Route("/_emulator/stores/{external_id}/orders/{order_id}/returns", self.open_return, methods=["POST"]),
+            Route("/_emulator/stores/{external_id}/returns", self.returns, methods=["GET"]),
+            Route("/_emulator/stores/{external_id}/returns/{rma_id}", self.update_return, methods=["POST"]),
             Route("/_emulator/sellers/{seller_id}/authorize", self.authorize, methods=["POST"]),
             Route("/_emulator/tick", self.tick, methods=["POST"]),
         ]

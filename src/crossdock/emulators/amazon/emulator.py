@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c
 
 class AmazonEmulator(EmulatorHandle[CallRecord]):
     """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds (listings
-    feeds), ORDER_CHANGE.
+    feeds), Reports (the returns report), Merchant Fulfillment (Buy Shipping), ORDER_CHANGE.
 
     Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
     the injected clock, so tests move time instead of sleeping. Python calls and HTTP requests share one
@@ -203,6 +204,52 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
                      "shippingMethod": p.shipping_method, "trackingNumber": p.tracking_number,
                      "shipDate": p.ship_date, "orderItems": dict(p.items)}
                     for ref, p in sorted(packages.items(), key=lambda pair: pair[1].confirmed_at)]
+
+    # ---- returns ----------------------------------------------------------------------------------
+
+    def open_return(self, external_id: str, order_id: str, quantity: int = 1, sku: str | None = None,
+                    reason: str = "CR-UNWANTED_ITEM", in_policy: bool = True) -> str:
+        """The buyer of a shipped seller-fulfilled order asks to return `quantity` units of `sku` (default: the
+        order's first item). In policy, Amazon authorizes it at once ("Approved", with a prepaid label); outside,
+        it waits for the seller ("Pending"). Returns the Amazon RMA id."""
+        seller_id, _ = self._split(external_id)
+        with self.lock:
+            return self.world.open_return(seller_id, order_id, sku, quantity, reason, in_policy, self.now())
+
+    def update_return(self, external_id: str, rma_id: str, *, status: str | None = None, delivered: bool = False,
+                      refund: Decimal | None = None) -> None:
+        """Move a return along: a new return-request-status, the parcel delivered back, the buyer refunded."""
+        seller_id, _ = self._split(external_id)
+        with self.lock:
+            self.world.update_return(seller_id, rma_id, self.now(), status=status, delivered=delivered, refund=refund)
+
+    def returns(self, external_id: str) -> dict[str, list[dict[str, str]]]:
+        """The truth: Amazon RMA id -> the returns report's rows for it, as a report made now would list them."""
+        seller_id, marketplace_id = self._split(external_id)
+        with self.lock:
+            cases = self.world.seller(seller_id).returns.values()
+            return {c.rma_id: c.rows() for c in cases if c.marketplace_id == marketplace_id}
+
+    @property
+    def report_compression(self) -> str:
+        """"GZIP" to keep report documents compressed (getReportDocument says compressionAlgorithm), "" not to."""
+        return self.world.reports.compression
+
+    @report_compression.setter
+    def report_compression(self, value: str) -> None:
+        if value not in ("", "GZIP"):
+            raise ValueError("compressionAlgorithm is GZIP or none")
+        with self.lock:
+            self.world.reports.compression = value
+
+    def mfn_shipments(self, external_id: str, order_id: str) -> list[dict[str, Any]]:
+        """The truth: the Buy Shipping labels bought for an order (getShipment's Shipment), oldest first."""
+        seller_id, _ = self._split(external_id)
+        with self.lock:
+            now = self.now()
+            found = [s for s in self.world.mfn_shipments.values()
+                     if s.seller_id == seller_id and s.order_id == order_id]
+            return [s.payload(now) for s in sorted(found, key=lambda s: s.created)]
 
     def fulfil_by_amazon(self, external_id: str, seller_sku: str, quantity: int) -> None:
         """Move a listing to FBA: Amazon's network holds `quantity` units and counts them from now on."""

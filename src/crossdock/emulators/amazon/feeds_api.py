@@ -62,7 +62,7 @@ class FeedsApi:
             raise invalid("Invalid input", "contentType is required.")
         document = self.emu.world.feeds.new_document(seller_id, content_type, ctx.now)
         return Answer(201, {"feedDocumentId": document.document_id,
-                            "url": self._presign(ctx.base_url, "PUT", document, ctx.now)})
+                            "url": self.presign(ctx.base_url, "PUT", document, ctx.now)})
 
     def create_feed(self, ctx: Context) -> Answer:
         """createFeed: POST /feeds/2021-06-30/feeds {feedType, marketplaceIds, inputFeedDocumentId} -> 202 {feedId}."""
@@ -104,7 +104,7 @@ class FeedsApi:
         compressionAlgorithm when compressed}."""
         seller_id = self._authenticate(ctx)
         document = self._document(seller_id, ctx.extra.get("feedDocumentId"))
-        answer = {"feedDocumentId": document.document_id, "url": self._presign(ctx.base_url, "GET", document, ctx.now)}
+        answer = {"feedDocumentId": document.document_id, "url": self.presign(ctx.base_url, "GET", document, ctx.now)}
         if document.compression:
             answer["compressionAlgorithm"] = document.compression
         return answer
@@ -128,7 +128,7 @@ class FeedsApi:
         signed = f"{method}\n{document.document_id}\n{stamp}\n{document.content_type if method == 'PUT' else ''}"
         return hmac.new(self.emu.url_key, signed.encode(), hashlib.sha256).hexdigest()
 
-    def _presign(self, base_url: str, method: str, document: Document, now: datetime) -> str:
+    def presign(self, base_url: str, method: str, document: Document, now: datetime) -> str:
         stamp = now.strftime(_STAMP)
         base = self.emu.public_url or base_url
         return (f"{base.rstrip('/')}{S3_PATH}/{document.document_id}?X-Amz-Algorithm=AWS4-HMAC-SHA256"

@@ -28,6 +28,16 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getFeed": (2.0, 15),
     "cancelFeed": (0.0222, 10),
     "getFeedDocument": (0.0222, 10),
+    "createReport": (0.0167, 15),
+    "getReports": (0.0222, 10),
+    "getReport": (2.0, 15),
+    "cancelReport": (0.0222, 10),
+    "getReportDocument": (0.0167, 15),
+    # merchantFulfillmentV0.json gives every Buy Shipping operation a rate of 1 and a burst of 1.
+    "getEligibleShipmentServices": (1.0, 1),
+    "createShipment": (1.0, 1),
+    "getShipment": (1.0, 1),
+    "cancelShipment": (1.0, 1),
 }
 
 

@@ -13,13 +13,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.amazon.feeds import Feeds
 from crossdock.emulators.amazon.listings import AFN_CHANNEL, Listing, from_specs
 from crossdock.emulators.amazon.marketplaces import BY_ID, Marketplace, Place
+from crossdock.emulators.amazon.reports import Reports
+from crossdock.emulators.amazon.returns import ReturnCase
+from crossdock.emulators.amazon.returns import open_return as _open_return
+from crossdock.emulators.amazon.returns import update as _update_return
+
+if TYPE_CHECKING:
+    from crossdock.emulators.amazon.mfn import MfnShipment
 
 # Order.OrderStatus enum (ordersV0.json).
 ORDER_STATUSES: tuple[str, ...] = (
@@ -397,6 +404,11 @@ class Seller:
     orders: dict[str, StoredOrder] = field(default_factory=dict)
     buyers: dict[str, list[Buyer]] = field(default_factory=dict)
     name: str = ""               # the seller's own name for its account (Seller Central's legal name)
+    returns: dict[str, ReturnCase] = field(default_factory=dict)   # by Amazon RMA id
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots saved before returns existed restore with none.
+        self.__dict__.update({"returns": {}, **state})
 
     def orders_in(self, marketplace_id: str) -> Iterator[StoredOrder]:
         for order in self.orders.values():
@@ -425,12 +437,19 @@ class World:
         self.seed = seed
         self.sellers: dict[str, Seller] = {}
         self.feeds = Feeds()
+        self.reports = Reports()
         self._used_ids: set[str] = set()
         self._tick_rng = random.Random(f"{seed}:tick")
+        # Returns draw from their own generator, so opening one leaves the sellers' orders as they would have been.
+        self._returns_rng = random.Random(f"{seed}:returns")
+        self._rma_ids: set[str] = set()
+        self.mfn_shipments: dict[str, MfnShipment] = {}     # Buy Shipping labels, by ShipmentId
+        self.mfn_rng = random.Random(f"{seed}:mfn")
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # Snapshots saved before the Feeds API existed restore with no feeds.
-        self.__dict__.update({"feeds": Feeds(), **state})
+        # Snapshots saved before the Feeds and Reports APIs existed restore with no feeds, reports or returns.
+        self.__dict__.update({"feeds": Feeds(), "reports": Reports(), "_returns_rng": random.Random(),
+                              "_rma_ids": set(), "mfn_shipments": {}, "mfn_rng": random.Random(), **state})
 
     # ---- sellers and stores ---------------------------------------------------------------------
 
@@ -553,6 +572,38 @@ class World:
             last_update=parse_iso(body.get("LastUpdateDate")) or now,
         )
         return order_id
+
+    # ---- returns and the returns report -------------------------------------------------------------
+
+    def open_return(self, seller_id: str, order_id: str, sku: str | None, quantity: int, reason: str,
+                    in_policy: bool, now: datetime) -> str:
+        seller = self.seller(seller_id)
+        order = self.find(seller_id, order_id)
+        if not isinstance(order, Order):
+            raise ValueError(f"order {order_id} was stored by hand: it cannot be returned")
+        case = _open_return(order, list(seller.returns.values()), sku, quantity, reason, in_policy, now,
+                            self._returns_rng, self._rma_ids)
+        seller.returns[case.rma_id] = case
+        return case.rma_id
+
+    def update_return(self, seller_id: str, rma_id: str, now: datetime, *, status: str | None = None,
+                      delivered: bool = False, refund: Decimal | None = None) -> None:
+        case = self.seller(seller_id).returns.get(rma_id)
+        if case is None:
+            raise KeyError(f"no return {rma_id} for seller {seller_id}")
+        _update_return(case, now, self._returns_rng, status=status, delivered=delivered, refund=refund)
+
+    def return_rows(self, seller_id: str, marketplace_ids: list[str], start: datetime,
+                    end: datetime) -> list[dict[str, str]]:
+        """The returns report's rows: returns requested in [start, end] in those marketplaces, oldest first."""
+        cases = sorted((c for c in self.seller(seller_id).returns.values()
+                        if c.marketplace_id in marketplace_ids and start <= c.requested <= end),
+                       key=lambda c: (c.requested, c.rma_id))
+        return [row for case in cases for row in case.rows()]
+
+    def settle_reports(self, now: datetime) -> None:
+        """Finish every report whose processing time is over."""
+        self.reports.settle(now, self.return_rows, self.feeds.documents)
 
     # ---- listings -------------------------------------------------------------------------------
 

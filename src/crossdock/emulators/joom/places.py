@@ -1,4 +1,4 @@
-"""Reference data of the EU buyers the emulated Joom stores sell to: VAT, phones, names, places."""
+"""Reference data of the EU buyers the emulated Joom stores sell to: VAT, names, places."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ class Country:
     code: str
     # Standard VAT rate of the buyer's country: Joom collects import VAT (IOSS) on EU orders.
     vat_rate: Decimal
-    phone_prefix: str
-    phone_digits: int
+    # How many values a new buyer's contact details take from the store's generator: the digits it once drew for
+    # a phone number. Taking as many keeps everything else a seed generates as it was.
+    contact_draws: int
     # Whether the house number is written before the street ("12 rue ...") or after ("Hauptstraße 12").
     number_first: bool
     first_names: tuple[str, ...]
@@ -30,7 +31,7 @@ class Country:
 
 COUNTRIES: dict[str, Country] = {
     "DE": Country(
-        "DE", Decimal("0.19"), "+49", 10, False,
+        "DE", Decimal("0.19"), 10, False,
         ("Lukas", "Anna", "Jonas", "Lea", "Felix", "Marie", "Maximilian", "Sophie"),
         ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker"),
         (
@@ -41,7 +42,7 @@ COUNTRIES: dict[str, Country] = {
         ),
     ),
     "FR": Country(
-        "FR", Decimal("0.20"), "+33", 9, True,
+        "FR", Decimal("0.20"), 9, True,
         ("Camille", "Louis", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Jules"),
         ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand"),
         (
@@ -52,27 +53,27 @@ COUNTRIES: dict[str, Country] = {
         ),
     ),
     "IT": Country(
-        "IT", Decimal("0.22"), "+39", 10, False,
+        "IT", Decimal("0.22"), 10, False,
         ("Giulia", "Francesco", "Sofia", "Alessandro", "Aurora", "Lorenzo", "Martina", "Matteo"),
         ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"),
         (
-            Place("Milano", "Lombardia", "20121", ("Via Brera", "Corso Garibaldi")),
-            Place("Roma", "Lazio", "00184", ("Via Nazionale", "Via Cavour")),
-            Place("Napoli", "Campania", "80134", ("Via Toledo", "Via Chiaia")),
+            Place("Milano", "MI", "20121", ("Via Brera", "Corso Garibaldi")),
+            Place("Roma", "RM", "00184", ("Via Nazionale", "Via Cavour")),
+            Place("Napoli", "NA", "80134", ("Via Toledo", "Via Chiaia")),
         ),
     ),
     "ES": Country(
-        "ES", Decimal("0.21"), "+34", 9, False,
+        "ES", Decimal("0.21"), 9, False,
         ("Lucía", "Hugo", "Martina", "Mateo", "Sofía", "Leo", "Paula", "Daniel"),
         ("García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez"),
         (
             Place("Madrid", "Madrid", "28013", ("Calle Mayor", "Calle de Alcalá")),
-            Place("Barcelona", "Cataluña", "08002", ("Carrer de Ferran", "Carrer del Carme")),
-            Place("Valencia", "Comunidad Valenciana", "46002", ("Carrer de Sant Vicent Màrtir",)),
+            Place("Barcelona", "Barcelona", "08002", ("Carrer de Ferran", "Carrer del Carme")),
+            Place("Valencia", "Valencia", "46002", ("Carrer de Sant Vicent Màrtir",)),
         ),
     ),
     "NL": Country(
-        "NL", Decimal("0.21"), "+31", 9, False,
+        "NL", Decimal("0.21"), 9, False,
         ("Daan", "Emma", "Sem", "Julia", "Lucas", "Mila", "Finn", "Tess"),
         ("de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser", "Smit"),
         (
@@ -81,7 +82,7 @@ COUNTRIES: dict[str, Country] = {
         ),
     ),
     "PL": Country(
-        "PL", Decimal("0.23"), "+48", 9, False,
+        "PL", Decimal("0.23"), 9, False,
         ("Jan", "Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Jakub", "Zofia"),
         ("Nowak", "Kowalski", "Wiśniewska", "Wójcik", "Kamiński", "Lewandowska", "Zieliński"),
         (
@@ -90,25 +91,25 @@ COUNTRIES: dict[str, Country] = {
         ),
     ),
     "AT": Country(
-        "AT", Decimal("0.20"), "+43", 10, False,
+        "AT", Decimal("0.20"), 10, False,
         ("Elias", "Anna", "Paul", "Lena", "David", "Hannah"),
         ("Gruber", "Huber", "Bauer", "Wagner", "Pichler", "Steiner"),
         (Place("Wien", "Wien", "1070", ("Mariahilfer Straße", "Neubaugasse")),),
     ),
     "BE": Country(
-        "BE", Decimal("0.21"), "+32", 9, False,
+        "BE", Decimal("0.21"), 9, False,
         ("Noah", "Olivia", "Arthur", "Louise", "Jules", "Mila"),
         ("Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Dubois"),
         (Place("Bruxelles", "Bruxelles-Capitale", "1000", ("Rue Neuve", "Boulevard Anspach")),),
     ),
     "PT": Country(
-        "PT", Decimal("0.23"), "+351", 9, False,
+        "PT", Decimal("0.23"), 9, False,
         ("Francisco", "Maria", "Afonso", "Leonor", "Tomás", "Matilde"),
         ("Silva", "Santos", "Ferreira", "Pereira", "Oliveira", "Costa"),
         (Place("Lisboa", "Lisboa", "1100-148", ("Rua Augusta", "Rua da Prata")),),
     ),
     "SE": Country(
-        "SE", Decimal("0.25"), "+46", 9, False,
+        "SE", Decimal("0.25"), 9, False,
         ("William", "Alice", "Liam", "Maja", "Noah", "Elsa"),
         ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson"),
         (Place("Stockholm", "Stockholms län", "111 57", ("Drottninggatan", "Vasagatan")),),

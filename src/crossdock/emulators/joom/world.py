@@ -6,11 +6,12 @@ import copy
 import hashlib
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.buyers import POSTCODE_FLAWS, Flaw, contact_rng, draw_flaw, mobile_phone, with_flaw
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.joom.catalogue import (
@@ -537,11 +538,20 @@ class World:
         place = rng.choice(country.places)
         number, street = str(rng.randint(1, 180)), rng.choice(place.streets)
         mailbox = f"{first}.{last}".lower().replace(" ", "")
+        customer_id = _hex_id(rng)
+        email = f"{mailbox}{rng.randint(1, 99)}@example.{country.code.lower()}"
+        # Joom passes the buyer's number in international form ("+49..."); what slips through is a phone left out
+        # or short of digits, or a mistyped postcode.
+        contact = contact_rng(rng, country.contact_draws)
+        phone = mobile_phone(contact, country.code).e164()
+        flaw = draw_flaw(contact, (Flaw.NO_PHONE, Flaw.SHORT_PHONE, *sorted(POSTCODE_FLAWS)))
+        phone, zip_code = with_flaw(flaw, phone, place.zip_code)
+        place = replace(place, zip_code=zip_code)
         customer = Customer(
-            id=_hex_id(rng),
+            id=customer_id,
             name=f"{first} {last}",
-            email=f"{mailbox}{rng.randint(1, 99)}@example.{country.code.lower()}",
-            phone=country.phone_prefix + "".join(rng.choices("0123456789", k=country.phone_digits)),
+            email=email,
+            phone=phone,
             country=country,
             place=place,
             street=f"{number} {street}" if country.number_first else f"{street} {number}",

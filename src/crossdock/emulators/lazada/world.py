@@ -6,11 +6,20 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.buyers import (
+    POSTCODE_FLAWS,
+    Flaw,
+    contact_rng,
+    draw_flaw,
+    mask,
+    mobile_phone,
+    with_flaw,
+)
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.lazada.products import (
@@ -239,11 +248,20 @@ class Order:
     def address(self) -> dict[str, Any]:
         b, place, venture = self.buyer, self.buyer.place, self.venture
         return {
-            "first_name": b.first_name, "last_name": b.last_name, "phone": b.phone, "phone2": "",
+            "first_name": b.first_name, "last_name": b.last_name, "phone": self.shown_phone(), "phone2": "",
             "address1": b.street, "address2": "", "address3": place.state, "address4": place.city,
             "address5": place.district, "addressDsitrict": place.district, "city": place.city,
             "post_code": place.zipcode, "country": venture.country_name,
         }
+
+    def shown_phone(self) -> str:
+        """address_shipping.phone: the number as the buyer dials it at home ("94236248", GetOrder's sample), masked
+        like GetOrders' sample ("6****67") once no item is left to ship.
+
+        Assumption: the docs mark phone as a masked field (dataSecurityLevel C3) without saying when; the emulator
+        masks it when the seller no longer needs it, as TikTok does by order status."""
+        finished = all(item.status in CLOSED_STATUSES or item.status == "delivered" for item in self.items)
+        return mask(self.buyer.phone, 1, 2, stars=4) if finished else self.buyer.phone
 
     def order_fields(self) -> dict[str, Any]:
         """The order as GetOrders / GetOrder return it (amounts are sums over its items)."""
@@ -626,12 +644,16 @@ class World:
         if seller.buyers and rng.random() < 0.3:
             return rng.choice(seller.buyers)
         place = rng.choice(market.places)
-        digits = "".join(rng.choices("0123456789", k=market.phone_digits))
+        contact = contact_rng(rng, market.contact_draws)
+        buyer_id = rng.randint(10**8, 10**10)
+        first_name, last_name = rng.choice(market.first_names), rng.choice(market.last_names)
+        phone = mobile_phone(contact, seller.venture.code).national()
+        # Checkout asks for a phone; what slips through is a number short of digits or a mistyped postcode.
+        flaw = draw_flaw(contact, (Flaw.SHORT_PHONE, *(sorted(POSTCODE_FLAWS) if place.zipcode else ())))
+        phone, zipcode = with_flaw(flaw, phone, place.zipcode)
+        place = replace(place, zipcode=zipcode)
         buyer = Buyer(
-            buyer_id=rng.randint(10**8, 10**10),
-            first_name=rng.choice(market.first_names), last_name=rng.choice(market.last_names),
-            # Lazada masks buyer phone numbers in order answers, as the doc sample shows ("61****7").
-            phone=f"{market.phone_prefix}{digits[:1]}****{digits[-3:]}",
+            buyer_id=buyer_id, first_name=first_name, last_name=last_name, phone=phone,
             place=place, street=f"{rng.randint(1, 300)} {rng.choice(place.streets)}",
         )
         seller.buyers.append(buyer)

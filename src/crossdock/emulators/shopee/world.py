@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crossdock.emulators._common.buyers import (
+    POSTCODE_FLAWS,
+    Flaw,
+    contact_rng,
+    draw_flaw,
+    mask,
+    mobile_phone,
+    with_flaw,
+)
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
 from crossdock.emulators.shopee.catalogue import (
@@ -314,6 +323,15 @@ class Order:
         if event is not None:
             self.shipment.track(at, *event)
 
+    def shown_phone(self) -> str:
+        """recipient_address.phone as get_order_detail shows it to the seller."""
+        phone = self.buyer.phone
+        # A seller shipping with its own carrier sees the number: it has to hand it to that carrier.
+        if not self.integrated or not phone:
+            return phone
+        masked = _MASKED_PHONES.get(self.region.code)
+        return phone if masked is None else masked(phone)
+
     def _money(self, amount: Decimal) -> int | float:
         return json_money(amount, self.region.decimals)
 
@@ -407,7 +425,7 @@ class Order:
                 "district": place.district,
                 "full_address": ", ".join(part for part in address_parts if part),
                 "name": self.buyer.name,
-                "phone": self.buyer.phone,
+                "phone": self.shown_phone(),
                 "region": self.region.code,
                 "state": place.state,
                 "town": place.town,
@@ -436,6 +454,15 @@ class Order:
                 }
             ]
         return body
+
+
+# get_order_detail, recipient_address: "Different parameters might be masked according to each market and kind of
+# seller. For TW region integrated channel orders will be all masked as "****""; the doc's VN sample order shows its
+# phone as "******64". Elsewhere the number comes as the buyer's country code and number without "+" (6591234567).
+_MASKED_PHONES: dict[str, Callable[[str], str]] = {
+    "TW": lambda phone: "****",
+    "VN": lambda phone: mask(phone, 0, 2, stars=6),
+}
 
 
 def _cpf(seed: int) -> str:
@@ -705,11 +732,20 @@ class World:
         first, last = rng.choice(region.first_names), rng.choice(region.last_names)
         name = f"{last}{first}" if region.code == "TW" else f"{first} {last}"
         place = rng.choice(region.places)
+        user_id = rng.randint(10_000_000, 1_999_999_999)
+        username = "".join(rng.choices(_USERNAME_ALPHABET, k=rng.randint(6, 12)))
+        contact = contact_rng(rng, region.contact_draws)
+        phone = mobile_phone(contact, region.code).digits()
+        # Shopee asks every buyer for a phone; what slips through is a number short of digits or a mistyped
+        # postcode (VN addresses carry none, as in the doc's sample order).
+        flaw = draw_flaw(contact, (Flaw.SHORT_PHONE, *(sorted(POSTCODE_FLAWS) if place.zipcode else ())))
+        phone, zipcode = with_flaw(flaw, phone, place.zipcode)
+        place = replace(place, zipcode=zipcode)
         buyer = Buyer(
-            user_id=rng.randint(10_000_000, 1_999_999_999),
-            username="".join(rng.choices(_USERNAME_ALPHABET, k=rng.randint(6, 12))),
+            user_id=user_id,
+            username=username,
             name=name,
-            phone=region.phone_prefix + "".join(rng.choices("0123456789", k=region.phone_digits)),
+            phone=phone,
             place=place,
             street_line=f"{rng.randint(1, 250)} {rng.choice(place.streets)}",
         )

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from crossdock.emulators._common.buyers import POSTCODE_FLAWS, Flaw, draw_flaw, mask, mobile_phone, with_flaw
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators.tiktok.catalogue import (
     ACTIVE,
@@ -22,7 +23,7 @@ from crossdock.emulators.tiktok.catalogue import (
     check_specs,
     listed_price,
 )
-from crossdock.emulators.tiktok.regions import Region, region
+from crossdock.emulators.tiktok.regions import Place, Region, region
 
 if TYPE_CHECKING:
     from crossdock.emulators.tiktok.returns import ReturnCase
@@ -92,6 +93,25 @@ def _digits(rng: random.Random, prefix: str, length: int) -> str:
 
 def _image(sku_id: str) -> str:
     return f"https://p16-oec-sg.ibyteimg.com/tos-alisg-i-aphluv4xwc-sg/{sku_id}~tplv-aphluv4xwc.jpeg"
+
+
+def _contact(rng: random.Random, reg: Region, place: Place, names: list[str],
+             shipping_type: str) -> tuple[str, str, str]:
+    """(name, phone, postal code) as the order shows them: the phone written "(+60)123456789", and name and phone
+    desensitized the way TikTok hides buyers from sellers of orders its own logistics carries (a live MY order
+    shows "A*** F***i" and "(+60)113*****36")."""
+    first, *rest = names
+    phone = mobile_phone(rng, reg.code)
+    hidden = shipping_type == "TIKTOK"
+    # Behind the stars a number short of digits looks like any other: only a mistyped postcode shows.
+    flaw = draw_flaw(rng, sorted(POSTCODE_FLAWS) if hidden else (Flaw.SHORT_PHONE, *sorted(POSTCODE_FLAWS)))
+    written, postal_code = with_flaw(flaw, phone.bracketed(), place.postal_code)
+    if hidden:
+        name = " ".join([first, *(word[0] + "*" * (len(word) - 1) for word in rest)])
+        written = f"(+{phone.country_code})" + mask(phone.national_number, 3, 2)
+    else:
+        name = " ".join(names)
+    return name, written, postal_code
 
 
 def _step(value: Decimal, step: Decimal) -> Decimal:
@@ -620,10 +640,11 @@ class World:
                 units.append(Unit(self._unique(rng, "577", 18), sku, sku.price, seller_discount, platform_discount,
                                   1 if two_packages and index > 0 else 0))
         place = rng.choice(reg.places)
-        first, *rest = rng.choice(reg.names).split()
-        # Orders shipped by TikTok logistics carry desensitized names and phones.
-        masked = " ".join([first, *(word[0] + "*" * (len(word) - 1) for word in rest)])
-        phone = f"{reg.phone_prefix}{rng.randint(2, 9)}***{rng.randint(0, 9999):04d}"
+        names = rng.choice(reg.names).split()
+        # The contact gets a generator of its own, seeded by the two draws the emulator once made for a number, so
+        # everything else a seed generates stays as it was.
+        contact = random.Random(f"{rng.randint(2, 9)}:{rng.randint(0, 9999)}:{shop.shop_id}:{create_time}")
+        name, phone, postal_code = _contact(contact, reg, place, names, shop.shipping_type)
         shipping = _step(Decimal("2.5") * reg.usd_rate, reg.price_step)
         cod = reg.code in ("ID", "VN", "TH", "PH", "MY") and rng.random() < 0.2
         message = rng.choice(_BUYER_MESSAGES) if rng.random() < 0.25 else ""
@@ -633,9 +654,9 @@ class World:
             buyer_email="".join(rng.choice(string.ascii_letters + string.digits) for _ in range(6))
             + "@scs.tiktokw.us",
             buyer_message=message,
-            recipient=Recipient(masked, phone, f"{rng.randint(1, 350)} {rng.choice(_STREETS)} Road",
+            recipient=Recipient(name, phone, f"{rng.randint(1, 350)} {rng.choice(_STREETS)} Road",
                                 f"#{rng.randint(1, 30):02d}-{rng.randint(1, 400):03d}", place.state, place.city,
-                                place.district, place.postal_code),
+                                place.district, postal_code),
             units=units,
             package_ids=[self._unique(rng, "115", 19) for _ in range(2 if two_packages else 1)],
             original_shipping_fee=shipping,

@@ -196,8 +196,9 @@ class ShipmentRepository:
         ids = sorted(set(sku_ids))
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), _CHUNK):
-            q = select(skus.c.id, skus.c.code, skus.c.title, skus.c.weight_kg, skus.c.temperature, skus.c.hs_code,
-                       skus.c.origin_country).where(skus.c.id.in_(ids[i:i + _CHUNK]))
+            q = select(skus.c.id, skus.c.code, skus.c.title, skus.c.weight_kg, skus.c.length_cm, skus.c.width_cm,
+                       skus.c.height_cm, skus.c.temperature, skus.c.hs_code, skus.c.origin_country) \
+                .where(skus.c.id.in_(ids[i:i + _CHUNK]))
             out.update({r.id: dict(r._mapping) for r in self.conn.execute(q)})
         return out
 
