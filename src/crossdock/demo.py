@@ -260,6 +260,8 @@ AMAZON = DemoPlatform(
 )
 
 PLATFORMS: list[DemoPlatform] = [SHOPEE, AMAZON, LAZADA, TIKTOK, JOOM]
+# The demo world listens on base port + each offset, marketplaces and carriers alike.
+PORT_SPAN = 1 + max(x.port_offset for x in (*PLATFORMS, *CARRIERS))
 
 
 # --- the shared catalogue ----------------------------------------------------------------------------
@@ -422,6 +424,9 @@ class DemoWorld:
             deadline = time.monotonic() + 15
             while not server.started:
                 if not thread.is_alive() or time.monotonic() > deadline:
+                    server.should_exit = True
+                    for started in self._servers:   # none left listening behind a failed start
+                        started.should_exit = True
                     raise RuntimeError(f"the {code} emulator could not listen on 127.0.0.1:{port} (port in use?)")
                 time.sleep(0.05)
             self._servers.append(server)

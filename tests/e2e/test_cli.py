@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from crossdock.demo import SHOPEE, DemoWorld, ensure_demo_config
+from crossdock.demo import PORT_SPAN, SHOPEE, DemoWorld, ensure_demo_config
 from crossdock.interfaces.cli.main import app
+from tests.ports import free_ports
 
 runner = CliRunner()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoWorld]:
-    port = free_port()
+    port = free_ports(PORT_SPAN)
     monkeypatch.setenv("CROSSDOCK_HOME", str(tmp_path))
     monkeypatch.setenv("CROSSDOCK_CONFIG", str(tmp_path / "crossdock.toml"))
     monkeypatch.setenv("CROSSDOCK_DATABASE_URL", f"sqlite:///{tmp_path / 'crossdock.db'}")

@@ -4,7 +4,6 @@ the proof that an emulator speaks the platform's protocol, not just what our con
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import types
@@ -20,14 +19,13 @@ import uvicorn
 from crossdock.emulators.amazon import AmazonEmulator
 from crossdock.emulators.lazada import LazadaEmulator
 from crossdock.ports.clock import SystemClock
+from tests.ports import free_ports
 
 pytestmark = pytest.mark.slow
 
 
 def serve(app: Any) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_ports()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

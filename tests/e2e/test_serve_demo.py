@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,40 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from crossdock.demo import PLATFORMS
+from crossdock.demo import PLATFORMS, PORT_SPAN
+from tests.ports import free_ports
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def free_block(n: int) -> int:
-    """The first of n consecutive free ports (one per emulated marketplace)."""
-    for _ in range(50):
-        first = free_port()
-        try:
-            socks = []
-            for port in range(first, first + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no block of free ports")
-
-
 def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
-    emu_port = free_block(len(PLATFORMS))
-    api_port = free_port()
+    emu_port = free_ports(PORT_SPAN + 1)
+    api_port = emu_port + PORT_SPAN
     env = dict(os.environ, CROSSDOCK_HOME=str(tmp_path), CROSSDOCK_CONFIG=str(tmp_path / "crossdock.toml"),
                CROSSDOCK_DATABASE_URL=f"sqlite:///{tmp_path / 'crossdock.db'}",
                CROSSDOCK_DEMO_EMULATOR_PORT=str(emu_port))
@@ -82,10 +56,16 @@ def test_serve_demo_answers_with_synced_orders(tmp_path: Path) -> None:
         assert {s["platform"] for s in stores} == {p.code for p in PLATFORMS}
         assert len(stores) == sum(len(p.stores) for p in PLATFORMS)
         assert all(s["orders"] > 0 for s in stores), stores
-        runs = httpx.get(f"{base}/api/sync/runs").json()
+        # a store shows orders as soon as its first page commits; its first pull goes on in the background
+        runs: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            runs = httpx.get(f"{base}/api/sync/runs").json()
+            if runs and all(r["state"] != "running" for r in runs if r["trigger"] == "demo"):
+                break
+            time.sleep(1)
         # scheduled pulls may still be running; none may have failed
         assert runs and not [(r["store_id"], r["error"]) for r in runs if r["state"] == "failed"]
-        assert all(r["state"] == "succeeded" for r in runs if r["trigger"] == "demo")
+        assert all(r["state"] == "succeeded" for r in runs if r["trigger"] == "demo"), runs
         # the emulator really is a separate HTTP server the connector talked to
         assert httpx.get(f"http://127.0.0.1:{emu_port}/_emulator/shops").status_code == 200
         # secrets never reach the log

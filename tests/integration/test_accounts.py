@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from crossdock.demo import JOOM, DemoWorld, ensure_demo_config
+from crossdock.demo import JOOM, PORT_SPAN, DemoWorld, ensure_demo_config
 from crossdock.interfaces.api.app import create_api
 from crossdock.interfaces.cli.main import app as cli_app
 from tests.contract.harnesses.joom import JoomHarness
+from tests.ports import free_ports
 
 
 def test_api_connects_a_joom_merchant_and_finds_its_stores(database_url: str, tmp_path: Path) -> None:
@@ -46,9 +46,7 @@ def test_api_connects_a_joom_merchant_and_finds_its_stores(database_url: str, tm
 
 @pytest.fixture
 def joom_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoWorld]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_ports(PORT_SPAN) + JOOM.port_offset
     monkeypatch.setenv("CROSSDOCK_HOME", str(tmp_path))
     monkeypatch.setenv("CROSSDOCK_CONFIG", str(tmp_path / "crossdock.toml"))
     monkeypatch.setenv("CROSSDOCK_DATABASE_URL", f"sqlite:///{tmp_path / 'crossdock.db'}")
