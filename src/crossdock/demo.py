@@ -261,7 +261,7 @@ AMAZON = DemoPlatform(
 
 PLATFORMS: list[DemoPlatform] = [SHOPEE, AMAZON, LAZADA, TIKTOK, JOOM]
 # The demo world listens on base port + each offset, marketplaces and carriers alike.
-PORT_SPAN = 1 + max(x.port_offset for x in (*PLATFORMS, *CARRIERS))
+PORT_SPAN = 1 + max(*(p.port_offset for p in PLATFORMS), *(c.port_offset for c in CARRIERS))
 
 
 # --- the shared catalogue ----------------------------------------------------------------------------
