@@ -15,7 +15,8 @@ from pydantic import BaseModel, SecretStr
 
 from crossdock.bootstrap import App, bootstrap
 from crossdock.carriers._registry import CarrierRegistry, CarrierSpec
-from crossdock.connectors._kit.errors import Fatal
+from crossdock.connectors._kit.cancel import cancel_each
+from crossdock.connectors._kit.errors import Fatal, Retryable
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec, Registry
 from crossdock.documents.labels import render_labels
 from crossdock.documents.model import LabelData
@@ -28,6 +29,9 @@ from crossdock.ports.carrier import CarrierProduct, CarrierShipment, LabelFile, 
 from crossdock.ports.clock import ManualClock
 from crossdock.ports.marketplace import (
     BadRecord,
+    CancelOutcome,
+    CancelReason,
+    CancelRequest,
     Capability,
     Listing,
     OrderRef,
@@ -54,6 +58,7 @@ class FakeShop:
     gate: threading.Event | None = None    # a stock update waits for it: a slow store
     shipped: dict[str, ShipmentNotice] = field(default_factory=dict)
     returns: list[ReturnRequest] = field(default_factory=list)
+    cancelled: dict[str, CancelRequest] = field(default_factory=dict)
 
 
 class FakeMarket:
@@ -64,6 +69,7 @@ class FakeMarket:
         self.lock = threading.Lock()
         self.refuse: set[str] = set()      # seller SKUs whose stock updates the platform refuses
         self.carrier: ParcelBook | None = None
+        self.down = 0                      # cancel calls still to answer "unavailable" (503)
 
     def shop(self, external_id: str) -> FakeShop:
         return self.shops.setdefault(external_id, FakeShop())
@@ -129,6 +135,27 @@ class FakeMarket:
                     raise Fatal("carrier not accepted")
                 self.shop.shipped[notice.platform_order_id] = notice
 
+        class Canceller:
+            cancel_batch = 2            # small, so services are seen to hand over big batches in chunks
+
+            def __init__(self, link: StoreLink) -> None:
+                self.shop = market.shop(link.external_id)
+
+            def cancel_orders(self, requests: Sequence[CancelRequest]) -> list[CancelOutcome]:
+                return cancel_each(requests, self._one)
+
+            def _one(self, request: CancelRequest) -> None:
+                if market.down:
+                    market.down -= 1
+                    raise Retryable("503 service unavailable")
+                if request.platform_order_id not in self.shop.orders:
+                    raise Fatal(f"order {request.platform_order_id} not found")
+                if request.platform_order_id in self.shop.shipped:
+                    raise Fatal("the order has shipped and can no longer be cancelled")
+                if request.reason is not CancelReason.OUT_OF_STOCK:
+                    raise Fatal(f"cancel reason {request.reason.value} is not accepted; use OUT_OF_STOCK")
+                self.shop.cancelled[request.platform_order_id] = request
+
         class Returns:
             max_window = timedelta(days=15)
 
@@ -150,7 +177,8 @@ class FakeMarket:
                              orders=orders, authorizer=lambda s, ctx: Authorizer(),
                              listings=lambda s, link, ctx: Listings(link), stock=lambda s, link, ctx: Sink(link),
                              shipments=lambda s, link, ctx: Shipments(link),
-                             returns=lambda s, link, ctx: Returns(link))
+                             returns=lambda s, link, ctx: Returns(link),
+                             cancels=lambda s, link, ctx: Canceller(link))
 
 
 class FakeCarrierSettings(BaseModel):

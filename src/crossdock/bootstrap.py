@@ -21,6 +21,7 @@ from crossdock.connectors._kit.registry import Registry
 from crossdock.persistence.db import make_engine
 from crossdock.persistence.uow import UnitOfWork
 from crossdock.ports.clock import Clock, SystemClock
+from crossdock.services.cancellation import CancellationService
 from crossdock.services.carriers import Carriers
 from crossdock.services.connectors import Connectors
 from crossdock.services.inventory import InventoryService
@@ -64,6 +65,7 @@ class App:
     documents: ShippingDocuments
     tracking: TrackingService
     returns: ReturnsService
+    cancellations: CancellationService
 
     def uow(self, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, readonly=readonly)
@@ -144,4 +146,5 @@ def bootstrap(
                shipping=ShippingService(uow, connectors, stores, carriers, bus, clock),
                documents=ShippingDocuments(uow, clock),
                tracking=TrackingService(uow, connectors, stores, carriers, clock),
-               returns=ReturnsService(uow, connectors, stores, inventory, clock))
+               returns=ReturnsService(uow, connectors, stores, inventory, clock),
+               cancellations=CancellationService(uow, connectors, stores, clock))

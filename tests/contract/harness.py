@@ -25,6 +25,7 @@ from crossdock.ports.clock import ManualClock
 from crossdock.ports.marketplace import (
     CallStats,
     ListingSource,
+    OrderCanceller,
     PlatformLogistics,
     ReturnSource,
     ShipmentSink,
@@ -149,6 +150,7 @@ class Harness(ABC):
     # fulfilment: every harness provides these (test_fulfilment.py)
     logistics = False          # the platform offers its own logistics (PlatformLogistics)
     returns = False            # the connector reads return requests (ReturnSource)
+    cancels = False            # the connector cancels orders on the platform (OrderCanceller)
 
     def ready_order(self, external_id: str) -> str:
         """A paid order, awaiting shipment, with at least two lines (two units of one, one of another)."""
@@ -165,6 +167,12 @@ class Harness(ABC):
 
     def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
         """The buyer of a shipped (or delivered) order asks to return `quantity` units of its first line."""
+        raise NotImplementedError
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        """What the emulator now holds about the order's cancellation: {"cancelled": bool, "status": the
+        platform's order status, "by": who cancelled as the platform records it ("" when not cancelled),
+        "reason": the platform's reason as recorded ("" when not cancelled)}."""
         raise NotImplementedError
 
     def subscribe(self, url: str, transport: httpx.BaseTransport) -> None:
@@ -200,6 +208,10 @@ class Harness(ABC):
     def return_source(self, store_id: int) -> ReturnSource:
         return self.app.connectors.return_source(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
                                                  CallStats())
+
+    def canceller(self, store_id: int) -> OrderCanceller:
+        return self.app.connectors.canceller(self.app.stores.get(store_id), self.app.stores.tokens(store_id),
+                                             CallStats())
 
     def currency(self, region: str) -> str:
         return {"SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND", "PH": "PHP", "ID": "IDR", "TW": "TWD",

@@ -132,8 +132,19 @@ def test_a_seller_reviews_ships_prints_and_tracks(seller: Seller) -> None:
     note, phone = held["NOTE"]["order_id"], held["PHONE"]["order_id"]
     assert "1 of 1 orders approved" in said("review", "approve", str(note), "--note", "wrapped")
     assert cli_json("review", "approve", str(note)) == {"changed": [], "unchanged": [note]}     # approved already
-    assert cli_json("review", "cancel", str(phone), "--reason", "phone does not exist") == {
-        "changed": [phone], "unchanged": []}
+    # the marketplace is told; this one takes no "undeliverable" from sellers, and says so
+    cancelled = cli_json("review", "cancel", str(phone), "--reason", "phone does not exist",
+                         "--platform-reason", "undeliverable_address", code=2)
+    assert (cancelled["changed"], cancelled["unchanged"]) == ([phone], [])
+    assert (cancelled["platform"]["done"], cancelled["platform"]["failed"]) == (0, 1)
+    assert "not accepted" in cancelled["platform"]["errors"][0]
+    assert "failed" in said("review", "cancellations") and "OUT_OF_STOCK" in said("review", "cancellations")
+    assert "1 cancelled" in said("review", "cancel-again", str(phone), "--platform-reason", "out_of_stock")
+    [row] = cli_json("review", "cancellations")
+    assert (row["order_id"], row["state"], row["reason"], row["order_status"]) == (
+        phone, "ok", "out_of_stock", "cancelled")
+    assert "PHONE" in seller.market.shop("s1").cancelled
+    assert "--platform-reason" in fails("review", "cancel", str(note), "--reason", "x", code=2)
     assert cli_json("review", "held") == []
 
     assert cli_json("carriers", "list")[0]["services"][0]["code"] == "STD"

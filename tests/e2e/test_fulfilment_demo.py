@@ -32,7 +32,7 @@ from crossdock.demo_fulfilment import setup_fulfilment
 from crossdock.domain.orders.model import OrderSnapshot
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.ports.clock import ManualClock
-from crossdock.ports.marketplace import CallStats, OrderRef
+from crossdock.ports.marketplace import CallStats, CancelReason, OrderRef
 from crossdock.services.inventory import Adjust
 from crossdock.services.returns import Inspection
 from crossdock.settings import Settings
@@ -201,3 +201,32 @@ def test_orders_go_from_the_marketplaces_to_the_buyers_door_and_back(demo: Demo)
     assert after["DE-BER"] == before["DE-BER"] + 1
     assert [e["reason"] for e in app.inventory.ledger(reference=f"return:{ret['id']}")] == ["return"]
 
+
+
+def test_orders_the_seller_cancels_are_cancelled_on_every_marketplace(demo: Demo) -> None:
+    app = demo.app
+    sync_all(app, sorted(demo.stores.values()))
+    demo.clock.advance(minutes=1)
+    placed = buy(demo)
+    demo.clock.advance(minutes=5)
+    sync_all(app, sorted(demo.stores.values()))
+    ids = our_ids(app, placed, demo.stores)
+    reserved = {sku: sum(v.reserved for v in app.inventory.levels(sku)) for sku in {SPLIT_SKU, *sold_skus().values()}}
+
+    assert sorted(app.review.cancel(list(ids.values()), "sold out at the supplier", CancelReason.OUT_OF_STOCK)) == \
+        sorted(ids.values())
+    after = {sku: sum(v.reserved for v in app.inventory.levels(sku)) for sku in reserved}
+    assert sum(reserved.values()) - sum(after.values()) == 3 + len(BUYERS) - 1       # every unit released
+    report = app.cancellations.send()
+    assert (report.done, report.failed, report.retry, report.manual) == (len(placed), 0, 0, 0), report.errors
+    platforms = set()
+    for order_id, (platform, store) in placed.items():
+        snap = platform_view(demo, demo.stores[store], order_id)
+        assert snap.status == OrderStatus.CANCELLED, (platform, snap.platform_status)
+        platforms.add(platform)
+    assert platforms == {"amazon", "shopee", "lazada", "tiktok", "joom"}
+    # and the next pull agrees with what we recorded
+    demo.clock.advance(minutes=5)
+    sync_all(app, sorted(demo.stores.values()))
+    with app.uow(readonly=True) as uow:
+        assert {r["status"] for r in uow.review.orders(list(ids.values()))} == {OrderStatus.CANCELLED.value}

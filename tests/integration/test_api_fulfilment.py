@@ -195,10 +195,23 @@ def test_review_then_ship_print_confirm_and_watch_exceptions(world: World) -> No
     assert decision["unchanged"] == [ids["OK-1"]]                   # approved by the rules already
     assert "no order with id 999999" in problem(client.post("/api/review/approve", json={
         "order_ids": [ids["OK-1"], 999999]}), 404)
-    assert "say why" in problem(client.post("/api/review/cancel", json={"order_ids": [ids["BLACK"]]}), 422)
+    assert "say why" in problem(client.post("/api/review/cancel", json={"order_ids": [ids["BLACK"]],
+                                                                         "platform_reason": "out_of_stock"}), 422)
     assert "order_ids" in problem(client.post("/api/review/hold", json={"order_ids": [], "reason": "x"}), 422)
-    assert ok(client.post("/api/review/cancel", json={"order_ids": [ids["BLACK"]], "reason": "fraud"}))[
-        "changed"] == [ids["BLACK"]]
+    assert "platform_reason" in problem(client.post("/api/review/cancel", json={
+        "order_ids": [ids["BLACK"]], "reason": "fraud"}), 422)
+    cancelled = ok(client.post("/api/review/cancel", json={"order_ids": [ids["BLACK"]], "reason": "fraud",
+                                                           "platform_reason": "other"}))
+    assert cancelled["changed"] == [ids["BLACK"]]
+    assert (cancelled["platform"]["done"], cancelled["platform"]["failed"]) == (0, 1)
+    [refused] = ok(client.get("/api/cancellations", params={"state": "failed"}))
+    assert refused["platform_order_id"] == "BLACK" and "OUT_OF_STOCK" in refused["error"]
+    assert refused["order_status"] == "cancel_requested"
+    again = ok(client.post("/api/cancellations/reopen", json={"order_ids": [ids["BLACK"]],
+                                                              "platform_reason": "out_of_stock"}))
+    assert again["reopened"] == [ids["BLACK"]] and again["platform"]["done"] == 1
+    assert ok(client.get("/api/cancellations"))[0]["state"] == "ok"
+    assert ok(client.post("/api/cancellations/send"))["done"] == 0
     assert ok(client.get("/api/review/held")) == []
 
     # shipping: Singapore has no rule and waits to be routed by hand

@@ -21,6 +21,7 @@ from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.ports.clock import ManualClock
+from crossdock.ports.marketplace import CancelReason
 from crossdock.services.errors import InvalidInput
 from crossdock.services.inventory import AddSku, AddWarehouse, Adjust
 from crossdock.services.order_sync import PullOrders
@@ -121,7 +122,7 @@ def test_review_holds_with_clear_reasons_and_passes_the_rest(world: World) -> No
     assert app.review.hold([ids["OK-1"]], "customer called") == [ids["OK-1"]]
     assert order_status(app, ids["OK-1"]) == OrderStatus.PENDING_REVIEW
     reserved_before = sum(v.reserved for v in app.inventory.levels("MUG"))
-    assert app.review.cancel([ids["BLACK"]], "fraud") == [ids["BLACK"]]
+    assert app.review.cancel([ids["BLACK"]], "fraud", CancelReason.OUT_OF_STOCK) == [ids["BLACK"]]
     assert sum(v.reserved for v in app.inventory.levels("MUG")) == reserved_before - 1     # released
     # a rule turned off holds no more
     app.review.set_rule("buyer_note", False)

@@ -20,7 +20,7 @@ from crossdock.domain.inventory.model import (
     apply,
     replay,
 )
-from crossdock.domain.inventory.reservations import Need, release, reserve, ship
+from crossdock.domain.inventory.reservations import Need, StockAction, release, reserve, ship, stock_action
 
 KEY = StockKey("SZ-01", "MUG-RED")
 
@@ -120,3 +120,18 @@ def test_ratios_round_down_and_quotas_cap() -> None:
         Share(ratio=Decimal("1.5"))
     with pytest.raises(DomainError):
         Share()
+
+
+@pytest.mark.parametrize(("held", "status", "action"), [
+    (None, "pending_review", StockAction.RESERVE),
+    (None, "shipped", StockAction.IGNORE),
+    ("reserved", "cancelled", StockAction.RELEASE),
+    ("oversold", "shipped", StockAction.SHIP),
+    ("released", "shipped", StockAction.RESHIP),        # cancelled here, shipped there after all
+    ("released", "delivered", StockAction.RESHIP),
+    ("released", "cancelled", None),
+    ("released", "pending_review", None),                # a re-read of the open order changes nothing
+    ("shipped", "delivered", None),
+])
+def test_stock_follows_the_orders_status(held: str | None, status: str, action: StockAction | None) -> None:
+    assert stock_action(held, status) is action

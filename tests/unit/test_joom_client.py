@@ -386,7 +386,8 @@ def test_the_connector_is_registered_for_merchant_accounts() -> None:
     spec = Registry.discover().get("joom")
     assert spec.tokens_per == "account" and spec.directory is not None and spec.pushes is None
     assert spec.capabilities == frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK,
-                                           Capability.SHIPMENTS, Capability.LOGISTICS, Capability.RETURNS})
+                                           Capability.SHIPMENTS, Capability.LOGISTICS, Capability.RETURNS,
+                                           Capability.CANCEL})
     settings = spec.settings.model_validate({"client_id": "c", "client_secret": "s"})
     assert settings.model_dump()["page_size"] == 500
     with pytest.raises(ValueError):

@@ -28,12 +28,15 @@ def pull_key(store_id: int) -> str:
 
 
 def fulfilment_round(app: App) -> None:
-    """Parcels' tracking, the marketplaces' shipment confirmations still due (retries), and exceptions."""
+    """Parcels' tracking, the marketplaces' shipment confirmations and cancellations still due (retries), and
+    exceptions."""
     tracked = app.tracking.track()
     confirmed = app.shipping.confirm()
+    cancelled = app.cancellations.send()
     exceptions = app.tracking.check_exceptions()
     log.info("fulfilment.round", tracked=tracked.shipments, events=tracked.new_events, delivered=tracked.delivered,
-             confirmed=confirmed.done, confirm_failed=confirmed.failed, exceptions_open=exceptions.open)
+             confirmed=confirmed.done, confirm_failed=confirmed.failed, cancelled=cancelled.done,
+             cancel_failed=cancelled.failed, exceptions_open=exceptions.open)
 
 
 def pull_store_returns(app: App, store_id: int) -> None:

@@ -643,3 +643,20 @@ invoices = Table(
     UniqueConstraint("seller_entity_id", "number", name="uq_invoices_entity_number"),
     UniqueConstraint("order_id", name="uq_invoices_order"),
 )
+
+# Orders the seller cancelled, and whether their marketplace has been told: written in the transaction that releases
+# the order's stock, sent afterwards (and retried) so a crash between the two never loses the cancellation.
+order_cancellations = Table(
+    "order_cancellations", metadata,
+    Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("store_id", Id, ForeignKey("stores.id"), nullable=False),
+    Column("reason", String(32), nullable=False),          # CancelReason
+    Column("note", Text, nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),           # pending, retry, ok, failed, manual
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_order_cancellations_state", "state"),
+)

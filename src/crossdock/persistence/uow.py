@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from crossdock.domain.events import Event
+from crossdock.persistence.repositories.cancellations import CancellationRepository
 from crossdock.persistence.repositories.inventory import CatalogueRepository, ListingRepository, StockRepository
 from crossdock.persistence.repositories.orders import OrderRepository
 from crossdock.persistence.repositories.pushes import PushRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
     review: ReviewRepository
     shipments: ShipmentRepository
     returns: ReturnRepository
+    cancellations: CancellationRepository
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -62,6 +64,7 @@ class UnitOfWork:
         self.review = ReviewRepository(conn)
         self.shipments = ShipmentRepository(conn)
         self.returns = ReturnRepository(conn)
+        self.cancellations = CancellationRepository(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -30,6 +30,7 @@ class Capability(StrEnum):
     PAYOUTS = "payouts"
     LOGISTICS = "logistics"        # the marketplace's own carrier service (Shopee channels, Joom Logistics, …)
     RETURNS = "returns"
+    CANCEL = "cancel"              # the seller cancels an order on the platform
 
 
 class TimeField(StrEnum):
@@ -263,6 +264,48 @@ class PlatformLogistics(Protocol):
     def arrange(self, request: LogisticsRequest) -> CarrierShipment: ...
 
     def track(self, platform_order_ids: Sequence[str]) -> dict[str, list[TrackingEvent]]: ...
+
+
+class CancelReason(StrEnum):
+    """Why the seller cancels, in Crossdock's words; each connector maps it to the platform's own reason list (and
+    refuses, in the platform's words, a reason the platform does not take from sellers)."""
+
+    OUT_OF_STOCK = "out_of_stock"
+    UNDELIVERABLE_ADDRESS = "undeliverable_address"
+    BUYER_REQUEST = "buyer_request"        # the buyer asked the seller (by message) to cancel
+    PRICING_ERROR = "pricing_error"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    platform_order_id: str
+    reason: CancelReason
+    lines: tuple[ShippedLine, ...]         # every line of the order with its quantity (platforms cancel per line)
+    note: str = ""                          # the seller's words, where the platform takes a comment
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOutcome:
+    platform_order_id: str
+    error: str = ""                         # empty: the platform shows the order cancelled
+    retry: bool = False                     # the failure is worth another attempt (throttled, 5xx, timed out)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class OrderCanceller(Protocol):
+    cancel_batch: int        # orders worth handing over in one call (one Amazon feed carries thousands)
+
+    def cancel_orders(self, requests: Sequence[CancelRequest]) -> list[CancelOutcome]:
+        """Cancel the orders on the platform: one outcome per request, in the same order. An order the platform
+        already shows cancelled is a success (a retry after a lost answer must not fail). A refusal (already
+        shipped, a reason the platform does not take) is an outcome with the platform's words; a failure left
+        after the connector's own retries is an outcome with `retry`. Only what stops the whole call (the store's
+        authorization) raises."""
+        ...
 
 
 class ReturnSource(Protocol):

@@ -17,6 +17,7 @@ from crossdock.ports.marketplace import (
     Authorizer,
     CallStats,
     ListingSource,
+    OrderCanceller,
     OrderSource,
     PlatformLogistics,
     PushParser,
@@ -104,6 +105,13 @@ class Connectors:
         if spec.returns is None:
             raise NotConfigured(f"{spec.name} has no returns connector")
         return spec.returns(self.settings(store.platform), self._link(store, tokens, stats),
+                            self._context(store.platform))
+
+    def canceller(self, store: Store, tokens: TokenStore, stats: CallStats) -> OrderCanceller:
+        spec = self.registry.get(store.platform)
+        if spec.cancels is None:
+            raise NotConfigured(f"{spec.name} takes no cancellations from sellers through its API")
+        return spec.cancels(self.settings(store.platform), self._link(store, tokens, stats),
                             self._context(store.platform))
 
     def directory(self, platform: str, link: AccountLink) -> StoreDirectory:

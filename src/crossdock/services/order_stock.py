@@ -100,29 +100,35 @@ def settle(uow: UnitOfWork, store_id: int, changes: Sequence[OrderChange], now: 
         uow.stock.insert_order_states(fresh)
         return done
     resolver = SkuResolver(uow, store_id)
-    reserving = [c for c, a in todo if a is StockAction.RESERVE]
+    taking = (StockAction.RESERVE, StockAction.RESHIP)
+    reserving = [c for c, a in todo if a in taking]
     resolved = resolver.resolve([line for c in reserving for line in c.lines])
-    holds = uow.stock.holds(c.order_id for c, a in todo if a is not StockAction.RESERVE)
+    holds = uow.stock.holds(c.order_id for c, a in todo if a not in taking)
     sku_ids = {s for units in resolved if units for s in units} | {s for hs in holds.values() for _, s, _ in hs}
     levels = uow.stock.lock_levels(sku_ids)
     preference = warehouse_preference(uow, store_id)
     codes = {r.id: r.code for r in uow.catalogue.skus_by_id(sku_ids).values()}
     position = 0
     for change, action in todo:
-        if action is StockAction.RESERVE:
+        if action in taking:
             units = resolved[position:position + len(change.lines)]
             position += len(change.lines)
-            _reserve(uow, change, units, levels, preference, codes, now, done, fresh=fresh)
-        else:
-            held = [LedgerEntry(StockKey(str(w), str(s)), Reason.ORDER_RESERVED, order_ref(change.order_id),
-                                reserved=q) for w, s, q in holds.get(change.order_id, [])]
-            entries = release(order_ref(change.order_id), held) if action is StockAction.RELEASE \
-                else ship(order_ref(change.order_id), held)
-            uow.stock.apply(levels, entries, now)
-            uow.stock.clear_holds(change.order_id)
-            state = "released" if action is StockAction.RELEASE else "shipped"
-            uow.stock.set_order_state(change.order_id, state, now)
-            (done.released if action is StockAction.RELEASE else done.shipped).append(change.order_id)
+            if action is StockAction.RESERVE:
+                _reserve(uow, change, units, levels, preference, codes, now, done, fresh=fresh)
+                continue
+            # RESHIP: what the order takes now (a shortfall is flagged as for any order), then shipped at once.
+            _reserve(uow, change, units, levels, preference, codes, now, Settled())
+            holds[change.order_id] = uow.stock.holds([change.order_id]).get(change.order_id, [])
+            action = StockAction.SHIP
+        held = [LedgerEntry(StockKey(str(w), str(s)), Reason.ORDER_RESERVED, order_ref(change.order_id),
+                            reserved=q) for w, s, q in holds.get(change.order_id, [])]
+        entries = release(order_ref(change.order_id), held) if action is StockAction.RELEASE \
+            else ship(order_ref(change.order_id), held)
+        uow.stock.apply(levels, entries, now)
+        uow.stock.clear_holds(change.order_id)
+        state = "released" if action is StockAction.RELEASE else "shipped"
+        uow.stock.set_order_state(change.order_id, state, now)
+        (done.released if action is StockAction.RELEASE else done.shipped).append(change.order_id)
     uow.stock.insert_order_states(fresh)
     return done
 

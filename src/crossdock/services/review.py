@@ -26,6 +26,7 @@ from crossdock.domain.money import Money
 from crossdock.domain.orders.model import Address
 from crossdock.domain.orders.status import OrderStatus
 from crossdock.ports.clock import Clock
+from crossdock.ports.marketplace import CancelReason
 from crossdock.services.errors import InvalidInput, NotFound
 from crossdock.services.messagebus import MessageBus
 from crossdock.services.order_stock import OrderChange, settle
@@ -258,9 +259,10 @@ class ReviewService:
             uow.commit()
         return held
 
-    def cancel(self, order_ids: Sequence[int], reason: str) -> list[int]:
-        """The seller will not ship these: their reserved units are released for other orders. Cancelling on
-        the platform itself is done in its back-end (or by the platform's own timeout)."""
+    def cancel(self, order_ids: Sequence[int], reason: str, platform_reason: CancelReason) -> list[int]:
+        """The seller will not ship these: their reserved units are released for other orders, and the
+        cancellation is recorded in the same transaction for the marketplace (`CancellationService.send` tells
+        it, with `platform_reason` in the platform's own words)."""
         if not reason.strip():
             raise InvalidInput("say why the orders are cancelled")
         now = self._clock.now()
@@ -278,6 +280,9 @@ class ReviewService:
                 # As if the platform had cancelled them: what they hold is released (and pushed to the listings).
                 settle(uow, store_id, [OrderChange(oid, OrderStatus.CANCELLED.value, ()) for oid in ids], now)
             uow.review.set_status(done, OrderStatus.CANCEL_REQUESTED.value, now, only_from=list(open_states))
+            uow.cancellations.add([{"order_id": oid, "store_id": rows[oid]["store_id"], "reason": platform_reason.value,
+                                    "note": reason.strip(), "state": "pending", "requested_at": now,
+                                    "updated_at": now} for oid in done])
             touched = uow.stock.dirty_since_start()
             uow.commit()
         if touched:

@@ -31,6 +31,7 @@ from crossdock.services.carriers import PLATFORM, Carriers
 from crossdock.services.connectors import Connectors, NotConfigured
 from crossdock.services.errors import InvalidInput, NotFound
 from crossdock.services.fx import convert
+from crossdock.services.lanes import run_in_lanes
 from crossdock.services.messagebus import MessageBus
 from crossdock.services.order_stock import LineRef, OrderChange, SkuResolver, settle, warehouse_preference
 from crossdock.services.review import address_of
@@ -557,20 +558,11 @@ class ShippingService:
             self._shipped(shipment, lines.get(shipment["id"], []))
             note("done")
 
-        # One lane per store (per account where the platform authorizes accounts, so a token refresh never races
-        # another); lanes side by side, each lane's parcels one after the other.
-        lanes: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-        for shipment in todo:
-            store = self._stores.get(shipment["store_id"])
-            per_account = self._connectors.registry.get(store.platform).tokens_per == "account"
-            lanes[("account", store.account_id) if per_account else ("store", store.id)].append(shipment)
-
         def lane(items: list[dict[str, Any]]) -> None:
             for shipment in items:
                 one(shipment)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(lanes)))) as pool:
-            list(pool.map(lane, lanes.values()))
+        run_in_lanes(self._stores, todo, lane, self._workers)
         return report
 
     def _notify(self, shipment: dict[str, Any], lines: list[dict[str, Any]]) -> None:

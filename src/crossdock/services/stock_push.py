@@ -173,10 +173,8 @@ class StockPusher:
 
     def _offer(self, store_id: int, items: list[_Due]) -> None:
         store = self._store(store_id)
-        # Stores authorized as one account share its tokens and limits: one lane per account keeps a token refresh
-        # from racing another. Stores holding their own tokens (Shopee, Lazada) each have a lane.
-        per_account = self._connectors.registry.get(store.platform).tokens_per == "account"
-        lane = ("account", store.account_id) if per_account else ("store", store.id)
+        # Stores authorized as one account share its tokens and limits, so they share a lane too.
+        lane = self._stores.token_owner(store)
         with self._lock:
             waiting = self._pending.setdefault(lane, {}).setdefault(store_id, {})
             for d in items:

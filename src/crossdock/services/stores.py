@@ -79,9 +79,11 @@ class StoreService:
     def tokens(self, store_id: int) -> StoredTokens:
         """The store's own tokens, or its account's when the platform authorizes whole accounts."""
         store = self.get(store_id)
-        return StoredTokens(self._uow, self._cipher, self._clock, self._owner(store))
+        return StoredTokens(self._uow, self._cipher, self._clock, self.token_owner(store))
 
-    def _owner(self, store: Store) -> tuple[str, int]:
+    def token_owner(self, store: Store) -> tuple[str, int]:
+        """Whose tokens the store uses: its own, or its account's where the platform authorizes whole accounts.
+        Work for one owner runs in one lane, so a token refresh never races another."""
         per_account = self._connectors.registry.get(store.platform).tokens_per == "account"
         return ("account", store.account_id) if per_account else ("store", store.id)
 
@@ -175,7 +177,7 @@ class StoreService:
         store = self.get(store_id)
         with _talking_to(store.platform):
             tokens = self._connectors.authorizer(store.platform).exchange_code(code, store.external_id)
-        StoredTokens(self._uow, self._cipher, self._clock, self._owner(store)).save(tokens)
+        StoredTokens(self._uow, self._cipher, self._clock, self.token_owner(store)).save(tokens)
         with self._uow() as uow:
             uow.stores.set_health(store_id, StoreHealth.OK, "authorized")
             uow.commit()
@@ -189,7 +191,8 @@ class StoreService:
     def pullable_ids(self) -> list[int]:
         """Stores to pull on schedule: active, not waiting for re-authorization, and authorized once."""
         with self._uow(readonly=True) as uow:
-            return [s.id for s in uow.stores.all() if s.pullable and uow.credentials.load(self._owner(s)) is not None]
+            return [s.id for s in uow.stores.all()
+                    if s.pullable and uow.credentials.load(self.token_owner(s)) is not None]
 
     def list(self) -> list[StoreView]:
         with self._uow(readonly=True) as uow:

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from crossdock.connectors.amazon.adapter import FEED_POLL_SECONDS, FEED_THRESHOLD
+from crossdock.connectors.amazon.adapter import FEED_THRESHOLD
+from crossdock.connectors.amazon.feeds import FEED_POLL_SECONDS
 from crossdock.emulators._common.catalogue import ProductSpec, VariantSpec
 from crossdock.emulators.amazon import AmazonEmulator
 from crossdock.emulators.amazon.feeds import PER_MESSAGE, PROCESSING_TIME, QUEUE_TIME
@@ -163,10 +164,11 @@ class AmazonHarness(Harness):
         return checks + 3 + math.ceil(processing / FEED_POLL_SECONDS) + 2
 
     # --- fulfilment: seller-fulfilled orders confirmed with confirmShipment or by buying the label (Buy Shipping);
-    # returns from the returns report -------------------------------------------------------------------------
+    # returns from the returns report; cancellations by the order acknowledgement feed -----------------------
 
     logistics = True
     returns = True
+    cancels = True
 
     def ready_order(self, external_id: str) -> str:
         self.emu.set_catalogue(external_id, _READY_CATALOGUE)
@@ -188,6 +190,14 @@ class AmazonHarness(Harness):
     def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
         # In policy (the buyer no longer wants it): Amazon authorizes it at once and issues the prepaid label.
         return self.emu.open_return(external_id, order_id, quantity)
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        # Orders v0 shows only that the order is Canceled; who cancelled it and why come from the emulator's record
+        # of the acknowledgement feed message that did it.
+        status = str(self.emu.orders(external_id)[order_id]["OrderStatus"])
+        record = self.emu.cancellation(external_id, order_id) if status == "Canceled" else None
+        return {"cancelled": status == "Canceled", "status": status, "by": record["by"] if record else "",
+                "reason": record["reason"] if record else ""}
 
 
 HARNESS = AmazonHarness

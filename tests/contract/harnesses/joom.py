@@ -34,6 +34,7 @@ class JoomHarness(Harness):
     pushes = False           # Joom has no webhooks
     logistics = True         # Joom Logistics: fulfillOnline and its shipping label
     returns = True           # read from the orders in a return state: Joom has no returns endpoint
+    cancels = True           # /orders/cancel
     CLIENT_ID = "5f0c1d2e3a4b5c6d7e8f9a0b"
     CLIENT_SECRET = "joom-test-secret-0123456789abcdef0123456789abcdef"
     ACCOUNT = "crossdock-merchant"
@@ -174,6 +175,13 @@ class JoomHarness(Harness):
         order = self.emu.orders(external_id)[order_id]
         assert quantity == order["quantity"], "Joom returns whole orders"
         return self.emu.open_return(external_id, order_id)
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        order = self.emu.orders(external_id)[order_id]
+        cancelled = order["status"] == "cancelled"
+        refund = order.get("refund") or {}
+        return {"cancelled": cancelled, "status": order["status"], "by": refund.get("by", "") if cancelled else "",
+                "reason": refund.get("reason", "") if cancelled else ""}
 
 
 HARNESS = JoomHarness

@@ -143,6 +143,7 @@ class LazadaHarness(Harness):
     # fulfilment
     logistics = True
     returns = True
+    cancels = True
 
     def _cart(self, external_id: str) -> list[tuple[str, int]]:
         rows = [row for row in self.emu.listings(external_id) if row["active"] and row["seller_sku"]]
@@ -174,6 +175,14 @@ class LazadaHarness(Harness):
 
     def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
         return self.emu.open_return(external_id, order_id, quantity)
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        payload = self.emu.orders(external_id)[order_id]
+        items = _items(payload)
+        cancelled = all(item["status"] == "canceled" for item in items)
+        return {"cancelled": cancelled, "status": self.truth_status(payload),
+                "by": items[0]["cancel_return_initiator"] if cancelled else "",
+                "reason": items[0]["reason"] if cancelled else ""}
 
 
 HARNESS = LazadaHarness

@@ -105,6 +105,7 @@ class ShopeeHarness(Harness):
     # fulfilment
     logistics = True
     returns = True
+    cancels = True
 
     def _cart(self, external_id: str) -> list[tuple[str, int]]:
         rows = [row for row in self.emu.listings(int(external_id)) if row["active"] and row["seller_sku"]]
@@ -135,6 +136,13 @@ class ShopeeHarness(Harness):
 
     def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
         return self.emu.open_return(int(external_id), order_id, quantity)
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        payload = self.emu.orders(int(external_id))[order_id]
+        cancelled = payload["order_status"] == "CANCELLED"
+        return {"cancelled": cancelled, "status": payload["order_status"],
+                "by": payload["cancel_by"] if cancelled else "",
+                "reason": payload["cancel_reason"] if cancelled else ""}
 
 
 HARNESS = ShopeeHarness

@@ -36,6 +36,7 @@ class TikTokHarness(Harness):
     # (Ship Package / Mark Package As Shipped) or buys a TikTok Shipping label (Create Packages, US only).
     logistics = True
     returns = True
+    cancels = True      # Cancel Order (Return and Refund API 202309)
     APP_KEY = "6d2f0kq8vb3na"
     APP_SECRET = "tts-secret-test-6f1c0e9a2b7d4c3e8a5f"
     SELLER = "crossdock-seller"
@@ -157,6 +158,13 @@ class TikTokHarness(Harness):
 
     def open_return(self, external_id: str, order_id: str, quantity: int = 1) -> str:
         return self.emu.open_return(external_id, order_id, quantity)
+
+    def cancel_truth(self, external_id: str, order_id: str) -> dict[str, Any]:
+        order = self.emu.orders(external_id)[order_id]
+        cancelled = order["status"] == "CANCELLED"
+        return {"cancelled": cancelled, "status": order["status"],
+                "by": order.get("cancellation_initiator", "") if cancelled else "",
+                "reason": order.get("cancel_reason", "") if cancelled else ""}
 
 
 HARNESS = TikTokHarness

@@ -19,6 +19,7 @@ from crossdock.ports.marketplace import (
     Authorizer,
     Capability,
     ListingSource,
+    OrderCanceller,
     OrderSource,
     PlatformLogistics,
     PushParser,
@@ -65,6 +66,7 @@ class ConnectorSpec:
     shipments: Callable[[Any, StoreLink, ConnectorContext], ShipmentSink] | None = None
     logistics: Callable[[Any, StoreLink, ConnectorContext], PlatformLogistics] | None = None
     returns: Callable[[Any, StoreLink, ConnectorContext], ReturnSource] | None = None
+    cancels: Callable[[Any, StoreLink, ConnectorContext], OrderCanceller] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

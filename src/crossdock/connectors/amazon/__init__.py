@@ -16,6 +16,7 @@ from crossdock.connectors.amazon.adapter import (
 )
 from crossdock.connectors.amazon.buy_shipping import AmazonLogistics
 from crossdock.connectors.amazon.buy_shipping_mapping import ShipFrom
+from crossdock.connectors.amazon.cancel import AmazonCanceller
 from crossdock.connectors.amazon.client import USAGE_PLANS, AmazonClient
 from crossdock.connectors.amazon.fulfilment import AmazonShipments
 from crossdock.connectors.amazon.returns import AmazonReturns
@@ -90,6 +91,12 @@ def _logistics(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext)
                            settings.default_box_mm)
 
 
+def _canceller(settings: AmazonSettings, link: StoreLink, ctx: ConnectorContext) -> AmazonCanceller:
+    seller_id, marketplace_id = split_store_id(link.external_id)
+    return AmazonCanceller(_client(settings, ctx, link.stats, link.tokens, seller_id=seller_id), seller_id,
+                           marketplace_id, ctx.sleep)
+
+
 def _authorizer(settings: AmazonSettings, ctx: ConnectorContext) -> AmazonAuthorizer:
     return AmazonAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -106,7 +113,7 @@ CONNECTOR = ConnectorSpec(
     code="amazon",
     name="Amazon",
     capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
-                            Capability.LOGISTICS, Capability.RETURNS}),
+                            Capability.LOGISTICS, Capability.RETURNS, Capability.CANCEL}),
     settings=AmazonSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -118,4 +125,5 @@ CONNECTOR = ConnectorSpec(
     shipments=_shipments,
     logistics=_logistics,
     returns=_returns,
+    cancels=_canceller,
 )

@@ -11,6 +11,7 @@ from typing import Any
 
 from crossdock.connectors._kit.errors import BadPayload, Fatal, Retryable
 from crossdock.connectors.amazon.client import AmazonClient
+from crossdock.connectors.amazon.feeds import FEED_TIMEOUT, run_feed
 from crossdock.connectors.amazon.mapping import (
     MFN_CHANNEL,
     feed_report_errors,
@@ -199,10 +200,6 @@ FEED_THRESHOLD = 300
 FEED_MAX_MESSAGES = 10000          # listings-feed-schema-v2: messages "maxItems": 10000
 LISTINGS_FEED = "JSON_LISTINGS_FEED"
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
-FEED_OVER = frozenset({"DONE", "FATAL", "CANCELLED"})
-# getFeed allows 2 a second, but a feed takes minutes: polling twice a minute wastes nothing (assumption).
-FEED_POLL_SECONDS = 30.0
-FEED_TIMEOUT = timedelta(minutes=45)
 # Patch answers that concern the one SKU (its text or its encoding), not the call: a refusal of that listing.
 _LISTING_ERRORS = frozenset({"NotFound", "NOT_FOUND", "InvalidInput", "BAD_REQUEST"})
 
@@ -387,57 +384,35 @@ class AmazonStock:
         """Upload the feed, wait for Amazon to process it, read each message's fate from the processing report."""
         document = {"header": {"sellerId": self._seller_id, "version": "2.0"},
                     "messages": [p.message(n) for n, p in enumerate(ready, 1)]}
-        created = self._client.create_feed_document(FEED_CONTENT_TYPE)
+        run = run_feed(self._client, self._sleep, LISTINGS_FEED, [self._marketplace_id],
+                       json.dumps(document).encode(), FEED_CONTENT_TYPE)
+        if not run.over:
+            return self._unknown(ready, f"feed {run.feed_id} still {run.status} after {FEED_TIMEOUT}")
         try:
-            url, document_id = str(created["url"]), str(created["feedDocumentId"])
-        except KeyError as exc:
-            raise Retryable(f"createFeedDocument answered without {exc}") from None
-        self._client.upload_document(url, json.dumps(document).encode(), FEED_CONTENT_TYPE)
-        feed_id = str(self._client.create_feed(LISTINGS_FEED, [self._marketplace_id], document_id).get("feedId", ""))
-        if not feed_id:
-            raise Retryable("createFeed answered without a feedId")
-        feed = self._await(feed_id)
-        status = str(feed.get("processingStatus"))
-        if status not in FEED_OVER:
-            return self._unknown(ready, f"feed {feed_id} still {status} after {FEED_TIMEOUT}")
-        try:
-            report = self._report(feed)
+            report = _parsed(run.report)
             errors, feed_errors = feed_report_errors(report) if report is not None else ({}, [])
         except BadPayload as exc:
-            return self._unknown(ready, f"feed {feed_id}: {exc.reason}")
-        if status != "DONE" or report is None:
-            return self._unknown(ready, f"feed {feed_id} ended {status}: {'; '.join(feed_errors) or 'no report'}")
+            return self._unknown(ready, f"feed {run.feed_id}: {exc.reason}")
+        if run.status != "DONE" or report is None:
+            return self._unknown(ready, f"feed {run.feed_id} ended {run.status}: "
+                                        f"{'; '.join(feed_errors) or 'no report'}")
         return {p.index: StockResult(p.update, n not in errors, errors.get(n, ""))
                 for n, p in enumerate(ready, 1)}
-
-    def _await(self, feed_id: str) -> dict[str, Any]:
-        """getFeed until the feed is over, or the wait is (the feed as last seen). No feed is over at once:
-        the first look comes one poll interval after creation."""
-        waited = 0.0
-        while True:
-            self._sleep(FEED_POLL_SECONDS)
-            waited += FEED_POLL_SECONDS
-            feed = self._client.get_feed(feed_id)
-            if feed.get("processingStatus") in FEED_OVER or waited >= FEED_TIMEOUT.total_seconds():
-                return feed
-
-    def _report(self, feed: dict[str, Any]) -> Any:
-        """The feed's processing report, parsed; None when the feed has none."""
-        document_id = feed.get("resultFeedDocumentId")
-        if not document_id:
-            return None
-        located = self._client.get_feed_document(str(document_id))
-        content = self._client.download_document(str(located.get("url", "")),
-                                                 str(located.get("compressionAlgorithm") or ""))
-        try:
-            return json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            raise BadPayload("the processing report is not JSON") from None
 
     @staticmethod
     def _unknown(ready: list[_Patch], reason: str) -> dict[int, StockResult]:
         # Whether Amazon applied the quantities is unknown: each is a refusal worth sending again.
         return {p.index: StockResult(p.update, False, reason, retryable=True) for p in ready}
+
+
+def _parsed(report: bytes | None) -> Any:
+    """A listings feed's processing report, parsed; None when the feed has none."""
+    if report is None:
+        return None
+    try:
+        return json.loads(report)
+    except (ValueError, UnicodeDecodeError):
+        raise BadPayload("the processing report is not JSON") from None
 
 
 def _availability_patch(quantity: int) -> dict[str, Any]:

@@ -333,10 +333,11 @@ class AmazonClient:
         return self._payload("getOrders", self._call("getOrders", "GET", "/orders/v0/orders", params=params,
                                                      restricted="orders"))
 
-    def get_order(self, order_id: str) -> dict[str, Any]:
-        """Orders v0 getOrder: GET /orders/v0/orders/{orderId}, with an RDT."""
-        return self._payload("getOrder", self._call("getOrder", "GET", f"/orders/v0/orders/{order_id}",
-                                                    restricted="orders"))
+    def get_order(self, order_id: str, *, restricted: bool = True) -> dict[str, Any]:
+        """Orders v0 getOrder: GET /orders/v0/orders/{orderId}, with an RDT (buyer and address inline), or with the
+        access token alone when `restricted` is False (the order without its PII)."""
+        return self._payload("getOrder", self._call("getOrder", "GET", f"/orders/v0/orders/{quote(order_id, safe='')}",
+                                                    restricted="orders" if restricted else ""))
 
     def get_order_items(self, order_id: str, next_token: str = "") -> dict[str, Any]:
         """Orders v0 getOrderItems: GET /orders/v0/orders/{orderId}/orderItems."""

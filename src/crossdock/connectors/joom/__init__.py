@@ -15,6 +15,7 @@ from crossdock.connectors.joom.adapter import (
     JoomOrders,
     JoomStock,
 )
+from crossdock.connectors.joom.cancel import JoomCanceller
 from crossdock.connectors.joom.client import JoomClient
 from crossdock.connectors.joom.fulfilment import JoomLogistics, JoomShipments
 from crossdock.connectors.joom.returns import JoomReturns
@@ -81,6 +82,10 @@ def _returns(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> 
                        settings.page_size)
 
 
+def _cancels(settings: JoomSettings, link: StoreLink, ctx: ConnectorContext) -> JoomCanceller:
+    return JoomCanceller(_client(settings, ctx, link.stats, link.tokens, link.account_id, orders=False))
+
+
 def _directory(settings: JoomSettings, link: AccountLink, ctx: ConnectorContext) -> JoomDirectory:
     return JoomDirectory(_client(settings, ctx, link.stats, link.tokens))
 
@@ -93,7 +98,7 @@ CONNECTOR = ConnectorSpec(
     code="joom",
     name="Joom",
     capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
-                            Capability.LOGISTICS, Capability.RETURNS}),
+                            Capability.LOGISTICS, Capability.RETURNS, Capability.CANCEL}),
     settings=JoomSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -104,4 +109,5 @@ CONNECTOR = ConnectorSpec(
     shipments=_shipments,
     logistics=_logistics,
     returns=_returns,
+    cancels=_cancels,
 )

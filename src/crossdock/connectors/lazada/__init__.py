@@ -9,6 +9,7 @@ from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.lazada.adapter import LazadaAuthorizer, LazadaListings, LazadaOrders, LazadaStock
+from crossdock.connectors.lazada.cancel import LazadaCanceller
 from crossdock.connectors.lazada.client import LazadaClient
 from crossdock.connectors.lazada.fulfilment import LazadaLogistics, LazadaReturns, LazadaShipments
 from crossdock.connectors.lazada.mapping import VENTURE_CURRENCY
@@ -91,6 +92,10 @@ def _stock(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) -> 
     return LazadaStock(_client(settings, ctx, link.stats, link))
 
 
+def _cancels(settings: LazadaSettings, link: StoreLink, ctx: ConnectorContext) -> LazadaCanceller:
+    return LazadaCanceller(_client(settings, ctx, link.stats, link))
+
+
 def _authorizer(settings: LazadaSettings, ctx: ConnectorContext) -> LazadaAuthorizer:
     return LazadaAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -103,7 +108,7 @@ CONNECTOR = ConnectorSpec(
     code="lazada",
     name="Lazada",
     capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.LOGISTICS,
-                            Capability.RETURNS}),
+                            Capability.RETURNS, Capability.CANCEL}),
     settings=LazadaSettings,
     orders=_orders,
     listings=_listings,
@@ -111,6 +116,7 @@ CONNECTOR = ConnectorSpec(
     shipments=_shipments,
     logistics=_logistics,
     returns=_returns,
+    cancels=_cancels,
     authorizer=_authorizer,
     tokens_per="store",
     pushes=_pushes,

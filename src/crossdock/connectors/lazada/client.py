@@ -42,6 +42,8 @@ DBS_STATUS_UPDATE = "/order/package/sof/status/update"
 GET_ORDER_TRACE = "/logistic/order/trace"
 GET_REVERSE_ORDERS = "/reverse/getreverseordersforseller"
 GET_REVERSE_ORDER_DETAIL = "/order/reverse/return/detail/list"
+ORDER_CANCEL_VALIDATE = "/order/reverse/cancel/validate"
+INIT_REVERSE_ORDER_CANCEL = "/order/reverse/cancel/create"
 # Fulfilment error codes the Pack error table says to try again later on: SYSTEM_ERROR, RPC_ERROR, GET_LOCK_FAILED.
 RETRY_LATER = frozenset({"6", "40011", "700024"})
 
@@ -357,6 +359,26 @@ class LazadaClient:
         data = self._seller_get(GET_REVERSE_ORDER_DETAIL, {"reverse_order_id": reverse_order_id})
         if not isinstance(data, dict):
             raise Retryable("GetReverseOrderDetail answered data that is not an object")
+        return data
+
+    # --- seller cancellation ------------------------------------------------------------------
+
+    def order_cancel_validate(self, order_id: str, order_item_ids: Sequence[str]) -> dict[str, Any]:
+        """OrderCancelValidate: GET /order/reverse/cancel/validate -> {tip_type, tip_content, reason_options
+        [{reason_id, reason_name}]}: whether the items can be cancelled, and the reasons this order takes."""
+        return self._cancel_data(ORDER_CANCEL_VALIDATE, {"order_id": order_id,
+                                                         "order_item_id_list": json.dumps(list(order_item_ids))})
+
+    def init_reverse_order_cancel(self, order_id: str, order_item_ids: Sequence[str], reason_id: str) -> dict[str, Any]:
+        """InitReverseOrderCancel: GET /order/reverse/cancel/create -> {tip_type, tip_content}; "Seller initiates a
+        cancelation" of the order items with a reason_id OrderCancelValidate offered."""
+        return self._cancel_data(INIT_REVERSE_ORDER_CANCEL, {
+            "order_id": order_id, "order_item_id_list": json.dumps(list(order_item_ids)), "reason_id": reason_id})
+
+    def _cancel_data(self, api_path: str, business: Mapping[str, str]) -> dict[str, Any]:
+        data = self._seller_get(api_path, business)
+        if not isinstance(data, dict):
+            raise Retryable(f"Lazada answered {api_path} with data that is not an object")
         return data
 
 

@@ -44,6 +44,19 @@ def _failure(result: dict[str, Any]) -> str:
     return f"{result.get('item_err_code')}: {result.get('msg') or 'refused'}"
 
 
+def order_items(client: LazadaClient, order_id: str) -> list[dict[str, Any]]:
+    """The order's items as Lazada lists them now; an order the seller does not have is refused in Lazada's words."""
+    if not order_id.isdigit():
+        raise Fatal(f"{order_id!r} is not a Lazada order id (Lazada order ids are numbers)")
+    for entry in client.get_multiple_order_items([order_id]):
+        if isinstance(entry, dict) and str(entry.get("order_id")) == order_id:
+            items = entry.get(ITEMS_KEY)
+            if isinstance(items, list) and items:
+                return [item for item in items if isinstance(item, dict)]
+    raise Fatal(f"Lazada has no order {order_id} for this seller (GetMultipleOrderItems: E039 No orders were "
+                "found)", code="39")
+
+
 class _Packages:
     """What both ways of shipping share: reading an order's items and packing the ones still to pack."""
 
@@ -51,16 +64,7 @@ class _Packages:
         self._client = client
 
     def items(self, order_id: str) -> list[dict[str, Any]]:
-        if not order_id.isdigit():
-            raise Fatal(f"{order_id!r} is not a Lazada order id (Lazada order ids are numbers)")
-        entries = self._client.get_multiple_order_items([order_id])
-        for entry in entries:
-            if isinstance(entry, dict) and str(entry.get("order_id")) == order_id:
-                items = entry.get(ITEMS_KEY)
-                if isinstance(items, list) and items:
-                    return [item for item in items if isinstance(item, dict)]
-        raise Fatal(f"Lazada has no order {order_id} for this seller (GetMultipleOrderItems: E039 No orders were "
-                    "found)", code="39")
+        return order_items(self._client, order_id)
 
     @staticmethod
     def targets(items: list[dict[str, Any]], lines: Sequence[ShippedLine]) -> list[dict[str, Any]]:

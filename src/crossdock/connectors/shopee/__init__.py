@@ -8,6 +8,7 @@ from crossdock.connectors._kit.http import HttpApi
 from crossdock.connectors._kit.ratelimit import BucketPool
 from crossdock.connectors._kit.registry import ConnectorContext, ConnectorSpec
 from crossdock.connectors.shopee.adapter import ShopeeAuthorizer, ShopeeListings, ShopeeOrders, ShopeeStock
+from crossdock.connectors.shopee.cancel import ShopeeCanceller
 from crossdock.connectors.shopee.client import ShopeeClient
 from crossdock.connectors.shopee.fulfilment import ShopeeLogistics, ShopeeReturns, ShopeeShipments
 from crossdock.connectors.shopee.webhooks import ShopeePushes
@@ -60,6 +61,10 @@ def _returns(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -
     return ShopeeReturns(_client(settings, ctx, link.stats, link))
 
 
+def _cancels(settings: ShopeeSettings, link: StoreLink, ctx: ConnectorContext) -> ShopeeCanceller:
+    return ShopeeCanceller(_client(settings, ctx, link.stats, link))
+
+
 def _authorizer(settings: ShopeeSettings, ctx: ConnectorContext) -> ShopeeAuthorizer:
     return ShopeeAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -72,7 +77,7 @@ CONNECTOR = ConnectorSpec(
     code="shopee",
     name="Shopee",
     capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.LOGISTICS,
-                            Capability.RETURNS}),
+                            Capability.RETURNS, Capability.CANCEL}),
     settings=ShopeeSettings,
     orders=_orders,
     listings=_listings,
@@ -80,6 +85,7 @@ CONNECTOR = ConnectorSpec(
     shipments=_shipments,
     logistics=_logistics,
     returns=_returns,
+    cancels=_cancels,
     authorizer=_authorizer,
     pushes=_pushes,
 )

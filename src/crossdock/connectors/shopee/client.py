@@ -237,6 +237,15 @@ class ShopeeClient:
                 return {"order_list": []}
             raise
 
+    def cancel_order(self, order_sn: str, cancel_reason: str,
+                     item_list: Sequence[Mapping[str, int]] = ()) -> dict[str, Any]:
+        """v2.order.cancel_order: POST /api/v2/order/cancel_order {order_sn, cancel_reason, item_list} ->
+        {update_time}; item_list ({item_id, model_id}) is required with OUT_OF_STOCK."""
+        body: dict[str, Any] = {"order_sn": order_sn, "cancel_reason": cancel_reason}
+        if item_list:
+            body["item_list"] = [dict(item) for item in item_list]
+        return self._shop_post("/api/v2/order/cancel_order", body)
+
     # --- products -----------------------------------------------------------------------------
 
     def get_item_list(self, *, offset: int, page_size: int, item_status: Sequence[str]) -> dict[str, Any]:

@@ -67,6 +67,20 @@ def _address(raw: Any) -> Address | None:
     )
 
 
+def item_model(raw: dict[str, Any]) -> tuple[int, int]:
+    """An item_list entry's (item_id, model_id); model_id is 0 for an item without models."""
+    item_id = _int(raw, "item_id")
+    assert item_id is not None
+    return item_id, _int(raw, "model_id", required=False) or 0
+
+
+def line_id(raw: dict[str, Any], index: int) -> str:
+    """Our platform_line_id of the `index`th item_list entry: order_item_id repeats across models of one item;
+    with model_id and position it is unique."""
+    item_id, model_id = item_model(raw)
+    return f"{text(raw, 'order_item_id') or item_id}-{model_id}-{index}"
+
+
 def _line(raw: Any, index: int, currency: str) -> OrderLine:
     if not isinstance(raw, dict):
         raise BadPayload(f"item_list[{index}] is not an object")
@@ -74,14 +88,12 @@ def _line(raw: Any, index: int, currency: str) -> OrderLine:
     assert quantity is not None
     if quantity <= 0:
         raise BadPayload(f"item_list[{index}].model_quantity_purchased is {quantity}")
-    item_id = _int(raw, "item_id")
-    model_id = _int(raw, "model_id", required=False) or 0
+    item_id, model_id = item_model(raw)
     original = amount(raw.get("model_original_price"), f"item_list[{index}].model_original_price")
     discounted = raw.get("model_discounted_price")
     paid = original if discounted is None else amount(discounted, f"item_list[{index}].model_discounted_price")
     return OrderLine(
-        # order_item_id repeats across models of one item; with model_id and position it is unique.
-        platform_line_id=f"{text(raw, 'order_item_id') or item_id}-{model_id}-{index}",
+        platform_line_id=line_id(raw, index),
         sku=text(raw, "model_sku") or text(raw, "item_sku"),
         platform_item_id=str(item_id),
         platform_variant_id=str(model_id) if model_id else "",

@@ -14,6 +14,7 @@ from crossdock.connectors.tiktok.adapter import (
     TikTokOrders,
     TikTokStock,
 )
+from crossdock.connectors.tiktok.cancel import TikTokCanceller
 from crossdock.connectors.tiktok.client import TikTokClient
 from crossdock.connectors.tiktok.fulfilment import TikTokLogistics, TikTokShipments
 from crossdock.connectors.tiktok.returns import TikTokReturns
@@ -67,6 +68,10 @@ def _returns(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -
     return TikTokReturns(_client(settings, ctx, link.stats, link.tokens), link.external_id)
 
 
+def _cancels(settings: TikTokSettings, link: StoreLink, ctx: ConnectorContext) -> TikTokCanceller:
+    return TikTokCanceller(_client(settings, ctx, link.stats, link.tokens), link.external_id)
+
+
 def _authorizer(settings: TikTokSettings, ctx: ConnectorContext) -> TikTokAuthorizer:
     return TikTokAuthorizer(_client(settings, ctx, CallStats(), None))
 
@@ -83,7 +88,7 @@ CONNECTOR = ConnectorSpec(
     code="tiktok",
     name="TikTok Shop",
     capabilities=frozenset({Capability.ORDERS, Capability.LISTINGS, Capability.STOCK, Capability.SHIPMENTS,
-                            Capability.LOGISTICS, Capability.RETURNS}),
+                            Capability.LOGISTICS, Capability.RETURNS, Capability.CANCEL}),
     settings=TikTokSettings,
     orders=_orders,
     authorizer=_authorizer,
@@ -95,4 +100,5 @@ CONNECTOR = ConnectorSpec(
     shipments=_shipments,
     logistics=_logistics,
     returns=_returns,
+    cancels=_cancels,
 )

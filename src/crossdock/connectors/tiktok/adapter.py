@@ -80,23 +80,31 @@ def _order_key(raw: Any) -> str:
 
 
 class ShopCipher:
-    """The shop's cipher from Get Authorized Shops (every shop API needs it), asked once per instance."""
+    """The shop's cipher from Get Authorized Shops (every shop API needs it), asked once per instance, and the
+    shop's market (`region`) from the same answer."""
 
     def __init__(self, client: TikTokClient, shop_id: str) -> None:
         self._client = client
         self._shop_id = shop_id
         self._cipher: str | None = None
+        self._region = ""
 
     def __call__(self) -> str:
         if self._cipher is None:
             for shop in self._client.get_authorized_shops():
                 if str(shop.get("id")) == self._shop_id and shop.get("cipher"):
                     self._cipher = str(shop["cipher"])
+                    self._region = str(shop.get("region") or "").upper()
                     break
             else:
                 raise AuthFailed(f"shop {self._shop_id} is not among the shops the seller authorized: "
                                  "the seller must authorize it again")
         return self._cipher
+
+    def region(self) -> str:
+        """The shop's market as Get Authorized Shops names it ("US", "GB", ...); "" when TikTok gives none."""
+        self()
+        return self._region
 
 
 class TikTokOrders:

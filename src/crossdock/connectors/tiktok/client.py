@@ -294,3 +294,8 @@ class TikTokClient:
         if page_token:
             params["page_token"] = page_token
         return self._call("POST", "/return_refund/202309/returns/search", params, filters)
+
+    def cancel_order(self, *, shop_cipher: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Cancel Order (Return and Refund 202309): POST /return_refund/202309/cancellations {order_id,
+        cancel_reason, skus | order_line_item_ids} -> {cancel_id, cancel_status}."""
+        return self._call("POST", "/return_refund/202309/cancellations", {"shop_cipher": shop_cipher}, body)

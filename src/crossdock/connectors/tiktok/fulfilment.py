@@ -36,7 +36,7 @@ ALREADY_SHIPPED = frozenset({"21011040", "21008099", "21011020", "21011006", "11
 _HANDOVER = {"pickup": "PICKUP", "dropoff": "DROP_OFF", "drop_off": "DROP_OFF"}
 
 
-class _Orders:
+class ShopOrders:
     """The shop's orders as Get Order Detail gives them, one at a time."""
 
     def __init__(self, client: TikTokClient, shop_id: str) -> None:
@@ -71,7 +71,7 @@ class TikTokShipments:
     """The seller shipped with its own carrier: the tracking number and TikTok's id of that carrier go to TikTok."""
 
     def __init__(self, client: TikTokClient, shop_id: str) -> None:
-        self._orders = _Orders(client, shop_id)
+        self._orders = ShopOrders(client, shop_id)
         self._providers: dict[str, list[dict[str, Any]]] = {}
 
     def confirm_shipment(self, notice: ShipmentNotice) -> None:
@@ -128,7 +128,7 @@ class TikTokLogistics:
     orders in the US: a label bought with Create Packages); the label comes from Get Package Shipping Document."""
 
     def __init__(self, client: TikTokClient, shop_id: str) -> None:
-        self._orders = _Orders(client, shop_id)
+        self._orders = ShopOrders(client, shop_id)
 
     def arrange(self, request: LogisticsRequest) -> CarrierShipment:
         order = self._orders.read(request.platform_order_id)

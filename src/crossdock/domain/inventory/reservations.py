@@ -70,6 +70,7 @@ class StockAction(StrEnum):
     RELEASE = "release"
     SHIP = "ship"
     IGNORE = "ignore"      # first seen already closed: the seller's count already reflects it
+    RESHIP = "reship"      # released, yet the platform says it left after all: take the units again and ship them
 
 
 # Orders that still wait to leave a warehouse: they hold stock.
@@ -88,4 +89,8 @@ def stock_action(held_state: str | None, status: str) -> StockAction | None:
             return StockAction.RELEASE
         if status in GONE:
             return StockAction.SHIP
+    if held_state == "released" and status in GONE:
+        # The seller cancelled but the platform refused (it had shipped) or the parcel went anyway: the units are
+        # gone from the shelf, so they must leave our count too, or every store would show stock we do not have.
+        return StockAction.RESHIP
     return None

@@ -1,5 +1,6 @@
-"""Amazon Selling Partner API emulator (LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds, Reports with the returns
-report, Merchant Fulfillment (Buy Shipping), ORDER_CHANGE) for testing offline."""
+"""Amazon Selling Partner API emulator (LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds (listings feeds and the
+order acknowledgement feed that cancels orders), Reports with the returns report, Merchant Fulfillment (Buy Shipping),
+ORDER_CHANGE) for testing offline."""
 
 from crossdock.emulators.amazon.app import CallRecord
 from crossdock.emulators.amazon.emulator import DEFAULT_APPLICATION_ID, AmazonEmulator

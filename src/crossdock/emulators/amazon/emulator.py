@@ -32,7 +32,8 @@ DEFAULT_APPLICATION_ID = "amzn1.sp.solution.6f2a1c4e-9b7d-4e3a-8c55-0d1e2f3a4b5c
 
 class AmazonEmulator(EmulatorHandle[CallRecord]):
     """An in-memory SP-API for one application: LWA, Sellers, Tokens, Orders v0, Listings Items, Feeds (listings
-    feeds), Reports (the returns report), Merchant Fulfillment (Buy Shipping), ORDER_CHANGE.
+    feeds, order acknowledgement feeds), Reports (the returns report), Merchant Fulfillment (Buy Shipping),
+    ORDER_CHANGE.
 
     Every notion of "now" (token expiry, the two-minute rule, usage-plan refills, order times) comes from
     the injected clock, so tests move time instead of sleeping. Python calls and HTTP requests share one
@@ -126,18 +127,42 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
     def tick(self) -> tuple[int, int]:
         """Advance the world to the clock's now: a few new orders per store and every due change, pushed."""
         with self.lock:
-            self.world.settle_feeds(self.now())
+            settled = self._settle()
             created, updated, changes = self.world.tick(self.now())
-        self._notify(changes)
+        self._notify(settled + changes)
         return created, updated
+
+    def _settle(self) -> list[Change]:
+        """Under the lock: finish the feeds that are due; the order changes feeds made since the last push (a feed
+        processed while serving a request waits for this, as the request holds the lock)."""
+        self.world.settle_feeds(self.now())
+        return self.world.take_outbox()
 
     def orders(self, external_id: str) -> dict[str, dict[str, Any]]:
         """The truth: AmazonOrderId -> the Order as an RDT for buyerInfo and shippingAddress shows it, plus
         "OrderItems", the getOrderItems list."""
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
+            settled = self._settle()
             seller = self.world.seller(seller_id)
-            return {o.amazon_order_id: o.merged() for o in seller.orders_in(marketplace_id)}
+            orders = {o.amazon_order_id: o.merged() for o in seller.orders_in(marketplace_id)}
+        self._notify(settled)
+        return orders
+
+    def cancellation(self, external_id: str, order_id: str) -> dict[str, Any] | None:
+        """The truth Orders v0 does not show: the seller's cancellation of an order (by the acknowledgement feed
+        message that asked for it) as {"by", "reason", "reasons" (OrderItemId -> CancelReason), "feedId",
+        "messageId", "at"}; None when the seller did not cancel it."""
+        seller_id, _ = self._split(external_id)
+        with self.lock:
+            settled = self._settle()
+            order = self.world.find(seller_id, order_id)
+            record = getattr(order, "seller_cancellation", None)
+        self._notify(settled)
+        if record is None:
+            return None
+        return {"by": record.by, "reason": record.reason, "reasons": dict(record.reasons), "feedId": record.feed_id,
+                "messageId": record.message_id, "at": record.at}
 
     def set_order_status(self, external_id: str, order_id: str, status: str) -> None:
         with self.lock:
@@ -167,8 +192,10 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         SKU, ""), seller_sku, asin, title, quantity, active, price (Decimal or None), channel, buyable."""
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
-            self.world.settle_feeds(self.now())
-            return [listing.truth() for listing in self.world.store(seller_id, marketplace_id).listings.values()]
+            settled = self._settle()
+            listings = [listing.truth() for listing in self.world.store(seller_id, marketplace_id).listings.values()]
+        self._notify(settled)
+        return listings
 
     def place_order(self, external_id: str, seller_sku: str, quantity: int) -> str | None:
         """A buyer buys now: an Unshipped order of `quantity` units (ORDER_CHANGE sent when subscribed), or None
@@ -176,10 +203,10 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
             now = self.now()
-            self.world.settle_feeds(now)
+            settled = self._settle()
             order_id = self.world.place_order(seller_id, marketplace_id, seller_sku, quantity, now)
-        if order_id is not None:
-            self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
+        placed = [Change(seller_id, order_id, "OrderStatusChange", now)] if order_id is not None else []
+        self._notify(settled + placed)
         return order_id
 
     def place_order_lines(self, external_id: str, lines: Sequence[tuple[str, int]]) -> str | None:
@@ -188,10 +215,10 @@ class AmazonEmulator(EmulatorHandle[CallRecord]):
         seller_id, marketplace_id = self._split(external_id)
         with self.lock:
             now = self.now()
-            self.world.settle_feeds(now)
+            settled = self._settle()
             order_id = self.world.place_order_lines(seller_id, marketplace_id, lines, now)
-        if order_id is not None:
-            self._notify([Change(seller_id, order_id, "OrderStatusChange", now)])
+        placed = [Change(seller_id, order_id, "OrderStatusChange", now)] if order_id is not None else []
+        self._notify(settled + placed)
         return order_id
 
     def shipments(self, external_id: str, order_id: str) -> list[dict[str, Any]]:

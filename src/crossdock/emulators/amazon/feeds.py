@@ -1,13 +1,15 @@
-"""JSON_LISTINGS_FEED through the Feeds API (2021-06-30): feed documents, feeds moving through their statuses on
-the emulator's clock, and the processing report (schemas/feeds/listings-feed-schema-v2.json,
-listings-feed-processing-report-schema-v2.json). Processing reuses the listings' own patch submission."""
+"""The Feeds API (2021-06-30) of the emulator: feed documents, feeds moving through their statuses on the emulator's
+clock, and processing reports. Each feed type has its processor: JSON_LISTINGS_FEED here (schemas/feeds/
+listings-feed-schema-v2.json, listings-feed-processing-report-schema-v2.json; processing reuses the listings' own
+patch submission), POST_ORDER_ACKNOWLEDGEMENT_DATA in order_feeds.py."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +34,8 @@ FATAL_FEED = "4000000"
 
 # What processing needs of the world: the listings of the seller's store in a marketplace (None: no such store).
 StoreListings = Callable[[str, str], "dict[str, Listing] | None"]
+# An XML feed's messages, counted to time its processing.
+XML_MESSAGE = re.compile(rb"<Message[\s>]")
 
 
 def iso_ms(moment: datetime) -> str:
@@ -92,6 +96,19 @@ class Feed:
         return body
 
 
+@dataclass(frozen=True)
+class Processed:
+    """What processing a feed came to: its final status and its processing report, as stored for the seller."""
+
+    status: str                      # DONE or FATAL
+    report: bytes
+    content_type: str
+
+
+# Processes one feed's document at the given moment (the end of its processing time).
+FeedProcessor = Callable[[Feed, "bytes | None", datetime], Processed]
+
+
 @dataclass
 class Feeds:
     """Every feed document and feed of the application's sellers; the emulator serialises access."""
@@ -115,27 +132,36 @@ class Feeds:
         self.unsettled.append(feed.feed_id)
         return feed
 
-    def settle(self, now: datetime, stores: StoreListings) -> set[str]:
-        """Process every feed whose processing time is over: apply its messages, store its report. Returns the
-        sellers whose listings may have changed."""
+    def settle(self, now: datetime, processors: Mapping[str, FeedProcessor]) -> set[str]:
+        """Process every feed whose processing time is over, oldest first, by its type's processor: apply its
+        messages, store its report. Returns the sellers whose listings or orders may have changed."""
         changed: set[str] = set()
         for feed in [self.feeds[i] for i in self.unsettled]:
             if not feed.status and now >= feed.ends:
-                status, report = process(feed, self.documents[feed.document_id].body, stores, feed.ends)
-                result = self.new_document(feed.seller_id, "application/json", feed.ends)
-                result.body, result.compression = gzip.compress(json.dumps(report).encode()), REPORT_COMPRESSION
-                feed.status, feed.ended, feed.result_document_id = status, feed.ends, result.document_id
+                processed = processors[feed.feed_type](feed, self.documents[feed.document_id].body, feed.ends)
+                result = self.new_document(feed.seller_id, processed.content_type, feed.ends)
+                result.body, result.compression = gzip.compress(processed.report), REPORT_COMPRESSION
+                feed.status, feed.ended, feed.result_document_id = processed.status, feed.ends, result.document_id
                 changed.add(feed.seller_id)
         self.unsettled = [i for i in self.unsettled if not self.feeds[i].status]
         return changed
 
 
 def _message_count(body: bytes | None) -> int:
+    """Messages of a JSON feed (its "messages" list) or of an XML one (its Message elements)."""
     try:
         messages = json.loads(body or b"").get("messages")
     except (ValueError, UnicodeDecodeError, AttributeError):
-        return 0
+        return len(XML_MESSAGE.findall(body or b""))
     return len(messages) if isinstance(messages, list) else 0
+
+
+def listings_processor(stores: StoreListings) -> FeedProcessor:
+    """JSON_LISTINGS_FEED's processor: messages applied to the listings `stores` finds, a JSON report."""
+    def run(feed: Feed, body: bytes | None, now: datetime) -> Processed:
+        status, report = process(feed, body, stores, now)
+        return Processed(status, json.dumps(report).encode(), "application/json")
+    return run
 
 
 class FeedFatal(Exception):

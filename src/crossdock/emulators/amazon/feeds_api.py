@@ -1,4 +1,5 @@
-"""The Feeds API (2021-06-30) of the emulator for JSON_LISTINGS_FEED, and the presigned document URLs behind it.
+"""The Feeds API (2021-06-30) of the emulator for JSON_LISTINGS_FEED and POST_ORDER_ACKNOWLEDGEMENT_DATA, and the
+presigned document URLs behind it.
 
 createFeedDocument hands out a presigned URL for the upload (an S3 PUT, five minutes); createFeed queues the
 feed; getFeed follows it on the clock; getFeedDocument hands out the processing report's URL. Paths, bodies and
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crossdock.emulators.amazon.feeds import LISTINGS_FEED, Document, Feed
+from crossdock.emulators.amazon.order_feeds import ORDER_ACKNOWLEDGEMENT_FEED
 from crossdock.emulators.amazon.wire import Answer, ApiError, CallRecord, Context, invalid
 
 if TYPE_CHECKING:
@@ -30,8 +32,9 @@ S3_PATH = "/s3/tortuga-prod-eu"
 URL_TTL = timedelta(minutes=5)
 # CreateFeedSpecification.marketplaceIds: "minItems": 1, "maxItems": 25.
 MAX_FEED_MARKETPLACES = 25
-# Assumption: the emulator processes listings feeds only; any other feed type is refused as unsupported.
-SUPPORTED_FEEDS = frozenset({LISTINGS_FEED})
+# Assumption: the emulator processes listings and order acknowledgement feeds only; any other feed type is refused as
+# unsupported.
+SUPPORTED_FEEDS = frozenset({LISTINGS_FEED, ORDER_ACKNOWLEDGEMENT_FEED})
 _STAMP = "%Y%m%dT%H%M%SZ"
 
 

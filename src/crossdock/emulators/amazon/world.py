@@ -17,9 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 from crossdock.emulators._common.catalogue import ProductSpec
 from crossdock.emulators._common.orders import check_window
-from crossdock.emulators.amazon.feeds import Feeds
-from crossdock.emulators.amazon.listings import AFN_CHANNEL, Listing, from_specs
+from crossdock.emulators.amazon.feeds import LISTINGS_FEED, Feeds, listings_processor
+from crossdock.emulators.amazon.listings import AFN_CHANNEL, MFN_CHANNEL, Listing, from_specs
 from crossdock.emulators.amazon.marketplaces import BY_ID, Marketplace, Place
+from crossdock.emulators.amazon.order_feeds import (
+    NO_INVENTORY,
+    ORDER_ACKNOWLEDGEMENT_FEED,
+    Acknowledgement,
+    Refusal,
+    not_cancellable,
+    unknown_item,
+    unknown_order,
+)
+from crossdock.emulators.amazon.order_feeds import process as process_acknowledgements
 from crossdock.emulators.amazon.reports import Reports
 from crossdock.emulators.amazon.returns import ReturnCase
 from crossdock.emulators.amazon.returns import open_return as _open_return
@@ -164,6 +174,23 @@ class ShippedPackage:
 
 
 @dataclass(frozen=True)
+class SellerCancellation:
+    """The seller's cancellation as Amazon keeps it: the acknowledgement feed message that asked for it. Orders v0
+    does not show it (the order just turns Canceled); the emulator keeps it so tests can see who cancelled why."""
+
+    reasons: dict[str, str]        # OrderItemId -> CancelReason, as the message gave them
+    feed_id: str
+    message_id: int
+    at: datetime
+    by: str = "Seller"
+
+    @property
+    def reason(self) -> str:
+        """The message's reason (its first item's that names one; "" when none does)."""
+        return next((r for r in self.reasons.values() if r), "")
+
+
+@dataclass(frozen=True)
 class Step:
     """A change the order's fate holds in store: a new status, or (status "") a buyer's cancel request."""
 
@@ -191,10 +218,11 @@ class Order:
     last_update: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
     pending: list[Step] = field(default_factory=list)
     packages: dict[str, ShippedPackage] = field(default_factory=dict)   # by packageReferenceId
+    seller_cancellation: SellerCancellation | None = None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # Snapshots saved before confirmShipment existed restore with no confirmed packages.
-        self.__dict__.update({"packages": {}, **state})
+        # Snapshots saved before confirmShipment (or seller cancellations) existed restore with none.
+        self.__dict__.update({"packages": {}, "seller_cancellation": None, **state})
 
     @property
     def marketplace_id(self) -> str:
@@ -445,11 +473,18 @@ class World:
         self._rma_ids: set[str] = set()
         self.mfn_shipments: dict[str, MfnShipment] = {}     # Buy Shipping labels, by ShipmentId
         self.mfn_rng = random.Random(f"{seed}:mfn")
+        # Order changes made while serving a request (a feed processed), to push once no request holds the lock.
+        self.outbox: list[Change] = []
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Snapshots saved before the Feeds and Reports APIs existed restore with no feeds, reports or returns.
         self.__dict__.update({"feeds": Feeds(), "reports": Reports(), "_returns_rng": random.Random(),
-                              "_rma_ids": set(), "mfn_shipments": {}, "mfn_rng": random.Random(), **state})
+                              "_rma_ids": set(), "mfn_shipments": {}, "mfn_rng": random.Random(), "outbox": [],
+                              **state})
+
+    def take_outbox(self) -> list[Change]:
+        changes, self.outbox = self.outbox, []
+        return changes
 
     # ---- sellers and stores ---------------------------------------------------------------------
 
@@ -615,10 +650,53 @@ class World:
         _refresh_orderable(store)
 
     def settle_feeds(self, now: datetime) -> None:
-        """Finish every feed whose processing time is over (its messages change listings then)."""
-        for seller_id in self.feeds.settle(now, self._store_listings):
+        """Finish every feed whose processing time is over (its messages change listings or orders then; order
+        changes wait in the outbox)."""
+        processors = {LISTINGS_FEED: listings_processor(self._store_listings),
+                      ORDER_ACKNOWLEDGEMENT_FEED: lambda feed, body, at: process_acknowledgements(feed, body, self, at)}
+        for seller_id in self.feeds.settle(now, processors):
             for store in self.seller(seller_id).participations.values():
                 _refresh_orderable(store)
+
+    def acknowledge(self, seller_id: str, acknowledgement: Acknowledgement, feed_id: str,
+                    at: datetime) -> Refusal | None:
+        """One OrderAcknowledgement message: Success acknowledges the order, Failure cancels all of it."""
+        order_id = acknowledgement.amazon_order_id
+        order = self.sellers[seller_id].orders.get(order_id) if seller_id in self.sellers else None
+        if order is None:
+            return unknown_order(order_id)
+        if not isinstance(order, Order):
+            # Assumption: a hand-made order is in no state Amazon acts on.
+            return not_cancellable(order_id, f"its status is {order.status or 'unknown'}")
+        known = {item.order_item_id for item in order.items}
+        stray = next((code for code, _ in acknowledgement.items if code not in known), None)
+        if stray is not None:
+            return unknown_item(order_id, stray)
+        if acknowledgement.status_code == "Success":
+            return None      # acknowledged: nothing Orders v0 shows changes
+        refusal = _cancel_refusal(order)
+        if refusal is not None:
+            return refusal
+        reasons = dict(acknowledgement.items)
+        order.status, order.last_update = "Canceled", max(at, order.last_update)
+        order.pending.clear()     # the order's fate ends here
+        order.seller_cancellation = SellerCancellation(reasons, feed_id, acknowledgement.message_id, at)
+        self._restock(order, reasons, at)
+        self.outbox.append(Change(seller_id, order_id, "OrderStatusChange", at))
+        return None
+
+    def _restock(self, order: Order, reasons: dict[str, str], at: datetime) -> None:
+        """The cancelled units back on sale: "For all CancelReason values except NoInventory, Amazon will increase the
+        item's stock level by the count of canceled units" (of the seller-fulfilled listing it was sold from)."""
+        store = self.sellers[order.seller_id].participations.get(order.marketplace_id)
+        if store is None:
+            return
+        for item in order.items:
+            reason = reasons.get(item.order_item_id, "")
+            listing = store.listings.get(item.product.sku)
+            if reason and reason != NO_INVENTORY and listing is not None and listing.channel == MFN_CHANNEL:
+                listing.quantity += item.quantity - item.shipped
+                listing.updated = max(at, listing.updated)
 
     def _store_listings(self, seller_id: str, marketplace_id: str) -> dict[str, Listing] | None:
         store = self.sellers[seller_id].participations.get(marketplace_id) if seller_id in self.sellers else None
@@ -769,6 +847,22 @@ def _local_price(eur: Decimal, mp: Marketplace, rng: random.Random, vary: bool =
     if mp.currency == "SEK":
         return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
     return max(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP) - _CENT, Decimal("0.99"))
+
+
+def _cancel_refusal(order: Order) -> Refusal | None:
+    """Why Amazon will not let the seller cancel the order now; None when it will."""
+    order_id = order.amazon_order_id
+    if order.status == "Canceled":
+        # Assumption: a second cancellation is refused, not passed over.
+        return not_cancellable(order_id, "it is already canceled")
+    if order.channel != "MFN":
+        return not_cancellable(order_id, "it is fulfilled by Amazon")
+    if order.status in ("Shipped", "PartiallyShipped", "InvoiceUnconfirmed") or any(i.shipped for i in order.items):
+        return not_cancellable(order_id, "items of it have already been confirmed as shipped")
+    if order.status != "Unshipped":
+        # Assumption: Seller Central cancels neither orders awaiting payment (Pending) nor unfulfillable ones.
+        return not_cancellable(order_id, f"its status is {order.status}")
+    return None
 
 
 def _refresh_orderable(store: Participation) -> None:

@@ -20,6 +20,7 @@ from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, with_query
 from crossdock.emulators.joom.auth import TokenPair
+from crossdock.emulators.joom.cancel import CANCEL_PATH
 from crossdock.emulators.joom.fulfilment import (
     FULFILL_ONLINE_PATH,
     FULFILL_PATH,
@@ -367,6 +368,7 @@ class JoomApi:
             Route(STORES_PATH, v3(self.list_stores), methods=["GET"]),
             Route(FULFILL_PATH, v3(self.fulfilment.fulfill), methods=["POST"]),
             Route(FULFILL_ONLINE_PATH, v3(self.fulfilment.fulfill_online), methods=["POST"]),
+            Route(CANCEL_PATH, v3(self.fulfilment.cancel), methods=["POST"]),
             Route(SHIPPING_LABEL_PATH, v3(self.fulfilment.shipping_label), methods=["GET"]),
             Route(SHIPPING_PROVIDERS_PATH, v3(self.fulfilment.shipping_providers), methods=["GET"]),
             Route(PRODUCTS_MULTI_PATH, v3(self.products.multi), methods=["GET"]),

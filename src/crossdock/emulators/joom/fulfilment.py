@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from crossdock.emulators._common.carrier_labels import CarrierLabel, render_label
+from crossdock.emulators.joom.cancel import cancel
 from crossdock.emulators.joom.protocol import NOT_FOUND, ApiError, Context, invalid
 from crossdock.emulators.joom.world import (
     ONLINE_SHIPPER,
@@ -138,6 +139,12 @@ class FulfilmentApi:
         shipment = order.payload()["shipment"]
         return {"data": {"trackingNumber": shipment["trackingNumber"],
                          "shippingOrderNumber": shipment["shippingOrderNumber"], "shipperName": ONLINE_SHIPPER}}
+
+    def cancel(self, ctx: Context) -> dict[str, Any]:
+        """POST /api/v3/orders/cancel?id= {reason, note} -> the cancelled order."""
+        found = self._order(ctx)
+        body = ctx.json_body() if ctx.body.strip() else {}
+        return {"data": cancel(found, body, int(ctx.now.timestamp())).payload()}
 
     def shipping_label(self, ctx: Context) -> Response:
         """GET /api/v3/orders/shippingLabel?id=: the PDF label of an order fulfilled online."""

@@ -149,6 +149,7 @@ class Order:
     refund_by: str = ""
     refund_reason: str = ""
     refund_amount: Decimal = Decimal(0)
+    refund_note: str = ""          # the merchant's words when it cancelled through the API
     return_at: int = 0
     return_decline_reason: str = ""
     pending: list[Step] = field(default_factory=list)
@@ -156,7 +157,7 @@ class Order:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Snapshots saved before online shipping requirements restore as orders that may go either way.
-        self.__dict__.update({"shipping_requirement": "offlineOrOnline", **state})
+        self.__dict__.update({"shipping_requirement": "offlineOrOnline", "refund_note": "", **state})
 
     @property
     def shipping_price(self) -> Decimal:
@@ -268,6 +269,8 @@ class Order:
         if self.refund_at:
             body["refund"] = {"by": self.refund_by, "reason": self.refund_reason, "timestamp": rfc3339(self.refund_at),
                               "price": money(self.refund_amount), "fraction": 100 if self.refund_amount else 0}
+            if self.refund_note:
+                body["refund"]["note"] = self.refund_note
         if self.return_at:
             returned: dict[str, Any] = {"timestamp": rfc3339(self.return_at)}
             if self.return_decline_reason:

@@ -1,5 +1,5 @@
-"""How the fulfilment, logistics and reverse-order APIs answer on the wire: each in its own envelope (a `result`
-object, or top-level fields), next to the `data` envelope of the order and product APIs."""
+"""How the fulfilment, logistics, reverse-order and seller-cancellation APIs answer on the wire: each in its own
+envelope (a `result` object, or top-level fields), next to the `data` envelope of the order and product APIs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crossdock.emulators.lazada import fulfilment, reverse
+from crossdock.emulators.lazada import cancel, fulfilment, reverse
 from crossdock.emulators.lazada.world import Change, Seller
 
 PROVIDERS = "/order/shipment/providers/get"
@@ -19,13 +19,17 @@ DBS_DELIVERED = "/order/package/sof/delivered"
 TRACE = "/logistic/order/trace"
 REVERSE_LIST = "/reverse/getreverseordersforseller"
 REVERSE_DETAIL = "/order/reverse/return/detail/list"
-PATHS = frozenset({PROVIDERS, PACK, RTS, DOCUMENT, DBS_STATUS, DBS_DELIVERED, TRACE, REVERSE_LIST, REVERSE_DETAIL})
+CANCEL_VALIDATE = cancel.VALIDATE
+CANCEL_CREATE = cancel.CREATE
+PATHS = frozenset({PROVIDERS, PACK, RTS, DOCUMENT, DBS_STATUS, DBS_DELIVERED, TRACE, REVERSE_LIST, REVERSE_DETAIL,
+                   CANCEL_VALIDATE, CANCEL_CREATE})
 # Parameters each API marks required; the gateway refuses a call without them (MissingParameter).
 REQUIRED: dict[str, tuple[str, ...]] = {
     PROVIDERS: ("getShipmentProvidersReq",), PACK: ("packReq",), RTS: ("readyToShipReq",),
     DOCUMENT: ("getDocumentReq",), DBS_DELIVERED: ("dbsDeliveryReq",),
     DBS_STATUS: ("trackingNumber", "source", "tag", "trackInfo"), TRACE: ("order_id",),
     REVERSE_LIST: ("page_size", "page_no"), REVERSE_DETAIL: ("reverse_order_id",),
+    CANCEL_VALIDATE: ("order_id", "order_item_id_list"), CANCEL_CREATE: ("order_id", "order_item_id_list", "reason_id"),
 }
 
 
@@ -70,6 +74,11 @@ def handle(path: str, seller: Seller, params: dict[str, str], now: int) -> Answe
     if path == TRACE:
         return Answer({"result": fulfilment.order_trace(seller, params)})
     try:
+        if path == CANCEL_VALIDATE:
+            return cancel.validate(seller, params)
+        if path == CANCEL_CREATE:
+            data, changes = cancel.create(seller, params, now)
+            return Answer({"data": data}, changes)
         if path == REVERSE_LIST:
             return Answer({"result": reverse.reverse_orders_page(list(seller.reverse_orders.values()), params)})
         return reverse.reverse_order_detail(seller.reverse_orders, params)

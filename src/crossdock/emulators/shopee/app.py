@@ -22,6 +22,7 @@ from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
 from crossdock.emulators.shopee import signing
+from crossdock.emulators.shopee.cancel import CancelApi
 from crossdock.emulators.shopee.errors import (
     SERVER_ERROR_MESSAGE,
     TOO_MANY_REQUESTS_ERROR,
@@ -457,6 +458,7 @@ class ShopeeApi:
             *ProductApi(self).routes(),
             *LogisticsApi(self).routes(),
             *ReturnsApi(self).routes(),
+            *CancelApi(self).routes(),
             Route("/api/{rest:path}", self.unknown_endpoint, methods=["GET", "POST"]),
         ]
 

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from crossdock.emulators._common.catalogue import products_from_json
 from crossdock.emulators._common.control import ControlBase, error, json_object
 from crossdock.emulators._common.web import form_fields, int_or_none, with_query
-from crossdock.emulators.tiktok import products, returns, shipping, signing
+from crossdock.emulators.tiktok import cancellations, products, returns, shipping, signing
 from crossdock.emulators.tiktok.documents import DOCUMENT_PATH, document_url, serve_document
 from crossdock.emulators.tiktok.world import ORDER_STATUSES, Order, RawOrder, Shop
 
@@ -173,7 +173,7 @@ def _fulfilment_errors() -> Iterator[None]:
     """A Fulfillment, Logistics or Return API's refusal, in the common error envelope."""
     try:
         yield
-    except (shipping.FulfilmentError, returns.ReturnsError) as exc:
+    except (shipping.FulfilmentError, returns.ReturnsError, cancellations.CancelError) as exc:
         # Assumption, as for the other business errors: HTTP 400 with the code in the body.
         raise ApiError(exc.code, exc.message, 400) from None
 
@@ -211,6 +211,8 @@ class TikTokApi:
             shipping.TRACKING_PATH: ("GET", self.get_tracking, True),
             shipping.SHIPPING_PROVIDERS_PATH: ("GET", self.shipping_providers, True),
             returns.SEARCH_PATH: ("POST", self.search_returns, True),
+            cancellations.CANCEL_PATH: ("POST", self.cancel_order, True),
+            cancellations.SEARCH_PATH: ("POST", self.search_cancellations, True),
         }
         self._templates = [(_template_pattern(t), t) for t in self.open_api if "{" in t]
 
@@ -374,7 +376,10 @@ class TikTokApi:
                 self._authenticate(c, needs_shop)
                 return handler(c)
 
-            return self._answer(ctx, handle, "Success")
+            response = self._answer(ctx, handle, "Success")
+        # Webhooks go out once the lock is free: the receiver may call back to read the order.
+        self.emu.notify(ctx.extra.get("changed", []), ctx.extra.get("cancellations", []))
+        return response
 
     # ---- Partner API handlers -------------------------------------------------------------
 
@@ -549,6 +554,22 @@ class TikTokApi:
         body = self._json_body(ctx)
         with _fulfilment_errors():
             return returns.search_returns(ctx.shop, ctx.query, body, ctx.now_ts)
+
+    def cancel_order(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            # Cancel ids look like the docs' ("4035318504086604100").
+            case = cancellations.cancel_order(ctx.shop, body, ctx.now_ts, lambda: self.emu.world.new_id("4035", 19))
+        ctx.extra["changed"] = [(ctx.shop.shop_id, case.order_id)]
+        ctx.extra["cancellations"] = [(ctx.shop.shop_id, case.cancel_id)]
+        return {"cancel_id": case.cancel_id, "cancel_status": case.status}
+
+    def search_cancellations(self, ctx: _Context) -> dict[str, Any]:
+        assert ctx.shop is not None
+        body = self._json_body(ctx)
+        with _fulfilment_errors():
+            return cancellations.search_cancellations(ctx.shop, ctx.query, body, ctx.now_ts)
 
     def _package_id(self) -> str:
         return self.emu.world.new_id("115", 19)

@@ -17,7 +17,7 @@ from crossdock.emulators.tiktok import returns
 from crossdock.emulators.tiktok.app import CallRecord, create_app
 from crossdock.emulators.tiktok.auth import AuthState
 from crossdock.emulators.tiktok.limits import DEFAULT_RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_RPS, RateLimiter
-from crossdock.emulators.tiktok.push import PushSender, order_status_body
+from crossdock.emulators.tiktok.push import PushSender, cancellation_status_body, order_status_body
 from crossdock.emulators.tiktok.world import Order, World
 from crossdock.ports.clock import Clock
 
@@ -211,10 +211,30 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
     # ---- webhooks -------------------------------------------------------------------------
 
     def subscribe_pushes(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
-        """From now on, post an order status change webhook (type 1) to `url` for every order that changes."""
+        """From now on, post an order status change webhook (type 1) to `url` for every order that changes, and a
+        cancellation status change webhook (type 11) for every cancellation made through the API."""
         if self.pusher is not None:
             self.pusher.close()
         self.pusher = PushSender(self.app_key, self.app_secret, url, transport)
+
+    def notify(self, orders: list[tuple[str, str]], cancellations: list[tuple[str, str]]) -> None:
+        """The webhooks an API call's changes make: each (shop, order) whose status changed (type 1), then each
+        (shop, cancel_id) created or moved (type 11). Sent with the lock released."""
+        self._push(orders)
+        if self.pusher is None:
+            return
+        for shop_id, cancel_id in cancellations:
+            with self.lock:
+                case = self.world.shop(shop_id).cancellations.get(cancel_id)
+                if case is None:
+                    continue
+                body = cancellation_status_body(self._notification_id(), shop_id, case.order_id, case.role,
+                                                case.status, case.cancel_id, case.create_time,
+                                                int(self.now().timestamp()))
+            self.pusher.send(body, self.now())
+
+    def _notification_id(self) -> str:
+        return "".join(self._notifications.choice("0123456789") for _ in range(19))
 
     def _push(self, keys: list[tuple[str, str]]) -> None:
         if self.pusher is None:
@@ -225,7 +245,7 @@ class TikTokEmulator(TokenTtlHandle[CallRecord]):
                 if order is None:
                     continue
                 now = int(self.now().timestamp())
-                notification_id = "".join(self._notifications.choice("0123456789") for _ in range(19))
+                notification_id = self._notification_id()
                 on_hold = order.is_on_hold_order if isinstance(order, Order) else order.body.get("is_on_hold_order")
                 body = order_status_body(notification_id, shop_id, order_id, order.status, bool(on_hold),
                                          order.update_time, now)

@@ -1,4 +1,5 @@
-"""TikTok Shop webhooks: order status change (type 1) bodies, signed and posted, with the documented retries."""
+"""TikTok Shop webhooks: order status change (type 1) and cancellation status change (type 11) bodies, signed and
+posted, with the documented retries."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 from crossdock.emulators.tiktok.signing import webhook_signature
 
 ORDER_STATUS_CHANGE = 1
+CANCELLATION_STATUS_CHANGE = 11
 # The order status change webhook names a cancelled order CANCEL, unlike the order APIs.
 WEBHOOK_STATUS = {"CANCELLED": "CANCEL"}
 # "Success returns 200, and authentication failure returns 401": both end the delivery.
@@ -25,6 +27,18 @@ def order_status_body(notification_id: str, shop_id: str, order_id: str, status:
         "type": ORDER_STATUS_CHANGE, "tts_notification_id": notification_id, "shop_id": shop_id, "timestamp": now,
         "data": {"order_id": order_id, "order_status": WEBHOOK_STATUS.get(status, status),
                  "is_on_hold_order": on_hold, "update_time": update_time},
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def cancellation_status_body(notification_id: str, shop_id: str, order_id: str, role: str, status: str,
+                             cancel_id: str, create_time: int, now: int) -> bytes:
+    """Type 11 as the webhooks page shows it: the role key is plural there ("cancellations_role")."""
+    body = {
+        "type": CANCELLATION_STATUS_CHANGE, "tts_notification_id": notification_id, "shop_id": shop_id,
+        "timestamp": now,
+        "data": {"order_id": order_id, "cancellations_role": role, "cancel_status": status, "cancel_id": cancel_id,
+                 "create_time": create_time},
     }
     return json.dumps(body, separators=(",", ":")).encode()
 

@@ -7,16 +7,12 @@ search-returns.spec.json): filters, sorting, page_size "[10-50]" (sent as a stri
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from crossdock.emulators._common.web import int_or_none
+from crossdock.emulators.tiktok.search_pages import PageSizes, SearchPage
 from crossdock.emulators.tiktok.world import Order, Shop, Unit
 
 SEARCH_PATH = "/return_refund/202309/returns/search"
@@ -34,7 +30,10 @@ OPEN_STATUSES = frozenset({"RETURN_OR_REFUND_REQUEST_PENDING", "AWAITING_BUYER_S
                            "REPLACEMENT_REQUEST_PENDING", "AWAITING_BUYER_RESPONSE"})
 # Orders a buyer can ask to return from: the goods left the seller.
 RETURNABLE_ORDER_STATUSES = frozenset({"PARTIALLY_SHIPPING", "IN_TRANSIT", "DELIVERED", "COMPLETED"})
-PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT = 10, 50, 10
+PAGE_SIZES = PageSizes(least=10, most=50, default=10)    # "Default: 10. Valid range: [10-50]."
+# Search Returns' list filters, with the values each allows (none: any string).
+SEARCH_FILTERS: dict[str, Sequence[str]] = {"return_ids": (), "order_ids": (), "buyer_user_ids": (),
+                                            "return_types": RETURN_TYPES, "return_status": RETURN_STATUSES}
 # "Reason for return" codes with their English text (the docs' sample plus the Return reasons page's wording).
 REASONS: dict[str, str] = {
     "ecom_order_delivered_refund_and_return_reason_wrong_item": "Wrong item was sent",
@@ -79,7 +78,7 @@ class ReturnCase:
         currency = order.region.currency
         money = order._money
         lines = [_line(order, unit, index, self.return_id) for index, unit in enumerate(units)]
-        total = _refund(order, units)
+        total = refund_of(order, units)
         body: dict[str, Any] = {
             "order_id": self.order_id, "return_id": self.return_id, "return_type": self.return_type,
             "return_status": self.status, "role": self.role, "return_reason": self.reason,
@@ -101,8 +100,13 @@ class ReturnCase:
             body["return_provider_name"] = self.provider_name
         return body
 
+    def facets(self, order: Order) -> tuple[str, dict[str, str]]:
+        return self.return_id, {"return_ids": self.return_id, "order_ids": self.order_id,
+                                "buyer_user_ids": order.user_id, "return_types": self.return_type,
+                                "return_status": self.status}
 
-def _refund(order: Order, units: Sequence[Unit]) -> tuple[Decimal, Decimal, Decimal]:
+
+def refund_of(order: Order, units: Sequence[Unit]) -> tuple[Decimal, Decimal, Decimal]:
     """(total, subtotal, tax) a buyer gets back for these units: what was paid for them, tax included."""
     quantum = Decimal(1).scaleb(-order.region.decimals)
     subtotal = sum((u.sale_price for u in units), Decimal(0))
@@ -111,7 +115,7 @@ def _refund(order: Order, units: Sequence[Unit]) -> tuple[Decimal, Decimal, Deci
 
 
 def _line(order: Order, unit: Unit, index: int, return_id: str) -> dict[str, Any]:
-    total, subtotal, tax = _refund(order, [unit])
+    total, subtotal, tax = refund_of(order, [unit])
     money = order._money
     return {
         "return_line_item_id": f"{return_id[:-3]}{index:03d}", "order_line_item_id": unit.id,
@@ -159,87 +163,6 @@ def set_status(shop: Shop, return_id: str, status: str, now: int, tracking_numbe
 
 # ---- Search Returns -------------------------------------------------------------------------------
 
-def _list(body: Mapping[str, Any], name: str, allowed: Sequence[str] = ()) -> list[str]:
-    value = body.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ReturnsError(f"{name} must be a list of strings.")
-    if allowed and any(v not in allowed for v in value):
-        raise ReturnsError(f"{name} has an unknown value.")
-    return value
-
-
-def _token(key: tuple[int, str], query_hash: str) -> str:
-    raw = json.dumps({"k": list(key), "q": query_hash}, separators=(",", ":")).encode()
-    return base64.b64encode(raw).decode()
-
-
-def _untoken(token: str, query_hash: str) -> tuple[int, str]:
-    try:
-        data = json.loads(base64.b64decode(token, validate=True))
-        value, return_id = data["k"]
-        if data["q"] != query_hash:
-            raise ValueError("page_token of another query")
-        return int(value), str(return_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise ReturnsError("page_token is invalid.") from None
-
-
 def search_returns(shop: Shop, query: Mapping[str, str], body: Mapping[str, Any], now: int) -> dict[str, Any]:
-    size_text = query.get("page_size") or str(PAGE_SIZE_DEFAULT)
-    size = int_or_none(size_text)
-    if size is None or not PAGE_SIZE_MIN <= size <= PAGE_SIZE_MAX:
-        raise ReturnsError(f"page_size must be between {PAGE_SIZE_MIN} and {PAGE_SIZE_MAX}.")
-    sort_field = query.get("sort_field") or "create_time"
-    if sort_field not in ("create_time", "update_time"):
-        raise ReturnsError("sort_field must be create_time or update_time.")
-    sort_order = query.get("sort_order") or "ASC"
-    if sort_order not in ("ASC", "DESC"):
-        raise ReturnsError("sort_order must be ASC or DESC.")
-    bounds: dict[str, int] = {}
-    for name in ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt"):
-        if body.get(name) is not None:
-            value = body[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ReturnsError(f"{name} must be a Unix timestamp.")
-            bounds[name] = value
-    return_ids = set(_list(body, "return_ids"))
-    order_ids = set(_list(body, "order_ids"))
-    buyers = set(_list(body, "buyer_user_ids"))
-    types = set(_list(body, "return_types", RETURN_TYPES))
-    statuses = set(_list(body, "return_status", RETURN_STATUSES))
-    query_hash = hashlib.sha256(json.dumps([sort_field, sort_order, sorted(body.items(), key=str)],
-                                           default=str).encode()).hexdigest()[:16]
-    after = _untoken(query["page_token"], query_hash) if query.get("page_token") else None
-
-    def window(prefix: str, moment: int) -> bool:
-        # "If *_ge is filled but *_lt is empty, *_lt will default to the current time."
-        ge, lt = bounds.get(f"{prefix}_ge"), bounds.get(f"{prefix}_lt")
-        if ge is None and lt is None:
-            return True
-        return (ge if ge is not None else 0) <= moment < (lt if lt is not None else now + 1)
-
-    matches: list[tuple[tuple[int, str], dict[str, Any]]] = []
-    for case in shop.returns.values():
-        order = shop.orders.get(case.order_id)
-        if not isinstance(order, Order):
-            continue
-        if not (window("create_time", case.create_time) and window("update_time", case.update_time)):
-            continue
-        if (return_ids and case.return_id not in return_ids) or (order_ids and case.order_id not in order_ids):
-            continue
-        if (buyers and order.user_id not in buyers) or (types and case.return_type not in types):
-            continue
-        if statuses and case.status not in statuses:
-            continue
-        key = (case.create_time if sort_field == "create_time" else case.update_time, case.return_id)
-        matches.append((key, case.payload(order)))
-    descending = sort_order == "DESC"
-    matches.sort(key=lambda pair: pair[0], reverse=descending)
-    total = len(matches)
-    if after is not None:
-        matches = [m for m in matches if (m[0] < after if descending else m[0] > after)]
-    page = matches[:size]
-    return {"return_orders": [payload for _, payload in page], "total_count": total,
-            "next_page_token": _token(page[-1][0], query_hash) if len(matches) > size else ""}
+    search = SearchPage.parse(query, body, now, PAGE_SIZES, SEARCH_FILTERS, ReturnsError)
+    return search.page(search.select(shop.orders, shop.returns.values()), "return_orders")

@@ -26,6 +26,7 @@ from crossdock.emulators.tiktok.catalogue import (
 from crossdock.emulators.tiktok.regions import Place, Region, region
 
 if TYPE_CHECKING:
+    from crossdock.emulators.tiktok.cancellations import Cancellation
     from crossdock.emulators.tiktok.returns import ReturnCase
 
 # Order status enum of Get Order List / Get Order Detail (202309).
@@ -452,10 +453,11 @@ class Shop:
     # The warehouse delivery setting (Seller Center, not the API): who ships the orders that come in from now on.
     shipping_type: str = "TIKTOK"
     returns: dict[str, ReturnCase] = field(default_factory=dict)
+    cancellations: dict[str, Cancellation] = field(default_factory=dict)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # Snapshots saved before fulfilment restore as TikTok-shipped shops without returns.
-        self.__dict__.update({"shipping_type": "TIKTOK", "returns": {}, **state})
+        # Snapshots saved before fulfilment restore as TikTok-shipped shops without returns or cancellations.
+        self.__dict__.update({"shipping_type": "TIKTOK", "returns": {}, "cancellations": {}, **state})
 
 
 class World:

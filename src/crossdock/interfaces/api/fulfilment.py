@@ -18,6 +18,10 @@ from crossdock.interfaces.api.fulfilment_schemas import (
     AddressIn,
     BlacklistIn,
     BlacklistOut,
+    CancelIn,
+    CancellationOut,
+    CancelOut,
+    CancelReportOut,
     CancelShipmentsIn,
     CarrierAccountIn,
     CarrierAccountOut,
@@ -34,6 +38,8 @@ from crossdock.interfaces.api.fulfilment_schemas import (
     PlanOut,
     PrintIn,
     ReceiveIn,
+    ReopenIn,
+    ReopenOut,
     ReturnOut,
     ReturnsPullOut,
     ReviewReportOut,
@@ -65,6 +71,7 @@ from crossdock.interfaces.api.fulfilment_schemas import (
 )
 from crossdock.interfaces.api.schemas import AddressOut
 from crossdock.jobs.runner import JobRunner
+from crossdock.services.cancellation import CancelReport
 from crossdock.services.errors import InvalidInput, NotFound
 
 PDF = "application/pdf"
@@ -122,11 +129,36 @@ def review_routes(app: App) -> APIRouter:
         existing_orders(app, body.order_ids)
         return decided(body, app.review.hold(body.order_ids, body.reason))
 
-    @router.post("/api/review/cancel", response_model=DecisionOut)
-    def cancel(body: DecisionIn) -> DecisionOut:
-        """Orders that will not be shipped: their reserved stock is released. Cancel them on the platform too."""
+    @router.post("/api/review/cancel", response_model=CancelOut)
+    def cancel(body: CancelIn) -> CancelOut:
+        """Orders that will not be shipped: their reserved stock is released and each marketplace is told, with
+        `platform_reason` in its own words. A refusal stays in /api/cancellations with the platform's words; one
+        the platform could not take yet is sent again by the next fulfilment round."""
         existing_orders(app, body.order_ids)
-        return decided(body, app.review.cancel(body.order_ids, body.reason))
+        changed = app.review.cancel(body.order_ids, body.reason, body.platform_reason)
+        report = app.cancellations.send(changed) if changed else CancelReport()
+        return CancelOut(**decided(body, changed).model_dump(), platform=CancelReportOut.of(report))
+
+    @router.get("/api/cancellations", response_model=list[CancellationOut])
+    def cancellations(state: Annotated[list[str] | None, Query(description="pending, retry, ok, failed, manual")]
+                      = None, store_id: int | None = None,
+                      limit: int = Query(200, ge=1, le=5000)) -> list[CancellationOut]:
+        """Orders the seller cancelled and what their marketplace said."""
+        rows = app.cancellations.search(states=state, store_id=store_id, limit=limit)
+        return [CancellationOut.of(r) for r in rows]
+
+    @router.post("/api/cancellations/send", response_model=CancelReportOut)
+    def send_cancellations() -> CancelReportOut:
+        """Send the cancellations still due now, rather than at the next fulfilment round."""
+        return CancelReportOut.of(app.cancellations.send())
+
+    @router.post("/api/cancellations/reopen", response_model=ReopenOut)
+    def reopen_cancellations(body: ReopenIn) -> ReopenOut:
+        """Send refused cancellations again, with another reason if the platform objected to the first."""
+        existing_orders(app, body.order_ids)
+        reopened = app.cancellations.reopen(body.order_ids, body.platform_reason)
+        report = app.cancellations.send(reopened) if reopened else CancelReport()
+        return ReopenOut(reopened=reopened, platform=CancelReportOut.of(report))
 
     @router.get("/api/review/rules", response_model=list[ReviewRuleOut])
     def rules() -> list[ReviewRuleOut]:

@@ -20,6 +20,8 @@ from crossdock.domain.money import minor_units
 from crossdock.domain.orders.model import Address
 from crossdock.interfaces.api.inventory_schemas import decimal_text
 from crossdock.interfaces.api.schemas import AddressOut, MoneyOut
+from crossdock.ports.marketplace import CancelReason
+from crossdock.services.cancellation import CancelReport
 from crossdock.services.carriers import PLATFORM
 from crossdock.services.errors import InvalidInput, NotFound
 from crossdock.services.inventory import Temperature
@@ -159,6 +161,52 @@ class DecisionIn(BaseModel):
 class DecisionOut(BaseModel):
     changed: list[int] = Field(description="orders the decision applied to")
     unchanged: list[int] = Field(description="orders not in a state it applies to (already shipped, cancelled …)")
+
+
+class CancelIn(DecisionIn):
+    platform_reason: CancelReason = Field(description="the reason the marketplace is given, mapped to its own list "
+                                                      "(platforms count some against the seller)")
+
+
+class CancelReportOut(BaseModel):
+    done: int = Field(description="the marketplace shows them cancelled")
+    retry: int = Field(description="not taken yet (platform unavailable, authorization): sent again next round")
+    failed: int = Field(description="refused: the platform's words in errors")
+    manual: int = Field(description="the platform takes no cancellation through its API: cancel in its back-end")
+    errors: list[str]
+
+    @classmethod
+    def of(cls, r: CancelReport) -> CancelReportOut:
+        return cls(done=r.done, retry=r.retry, failed=r.failed, manual=r.manual, errors=list(r.errors))
+
+
+class CancelOut(DecisionOut):
+    platform: CancelReportOut = Field(description="what the marketplaces answered for the cancelled orders")
+
+
+class CancellationOut(RowOut):
+    order_id: int
+    platform_order_id: str
+    store_id: int
+    reason: CancelReason
+    note: str
+    state: str = Field(description="pending, retry, ok, failed (refused), manual (cancel in the back-end)")
+    attempts: int
+    error: str | None
+    order_status: str
+    platform_status: str
+    requested_at: datetime
+    sent_at: datetime | None
+
+
+class ReopenIn(BaseModel):
+    order_ids: list[int] = Field(min_length=1, max_length=MAX_BATCH)
+    platform_reason: CancelReason | None = Field(None, description="another reason, when the platform refused this one")
+
+
+class ReopenOut(BaseModel):
+    reopened: list[int]
+    platform: CancelReportOut
 
 
 class ReviewRuleOut(BaseModel):

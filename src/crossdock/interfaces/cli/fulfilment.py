@@ -22,6 +22,9 @@ from crossdock.interfaces.api.fulfilment_schemas import (
     AddressIn,
     BlacklistIn,
     BlacklistOut,
+    CancellationOut,
+    CancelOut,
+    CancelReportOut,
     CarrierAccountIn,
     CarrierAccountOut,
     DecisionOut,
@@ -57,6 +60,8 @@ from crossdock.interfaces.api.fulfilment_schemas import (
 )
 from crossdock.interfaces.cli.context import JsonOpt, fail, opened
 from crossdock.interfaces.cli.render import console, emit_json, err, styled, table, when
+from crossdock.ports.marketplace import CancelReason
+from crossdock.services.cancellation import CancelReport
 from crossdock.services.inventory import Temperature
 from crossdock.services.returns import Inspection
 from crossdock.services.shipping import StepReport
@@ -239,11 +244,79 @@ def review_hold(order_ids: list[int], reason: Annotated[str, typer.Option(help="
     _decide(order_ids, "held", lambda a: a.review.hold(order_ids, reason), json_out)
 
 
+PlatformReasonOpt = Annotated[CancelReason, typer.Option(
+    "--platform-reason", help="what the marketplace is told (each maps it to its own list; some count against you)")]
+
+
+def _show_cancel_report(report: CancelReportOut) -> None:
+    console.print(f"marketplaces: [green]{report.done} cancelled[/]"
+                  + (f", [yellow]{report.retry} to send again[/]" if report.retry else "")
+                  + (f", [red]{report.failed} refused[/]" if report.failed else "")
+                  + (f", {report.manual} to cancel in the back-end" if report.manual else ""))
+    for line in report.errors:
+        err.print(f"  {line}")
+
+
 @review_cli.command("cancel")
 def review_cancel(order_ids: list[int], reason: Annotated[str, typer.Option(help="why they will not ship")],
-                  json_out: JsonOpt = False) -> None:
-    """Orders that will not ship: their reserved stock is released. Cancel them on the marketplace too."""
-    _decide(order_ids, "cancelled", lambda a: a.review.cancel(order_ids, reason), json_out)
+                  platform_reason: PlatformReasonOpt, json_out: JsonOpt = False) -> None:
+    """Orders that will not ship: their reserved stock is released and their marketplace is told. Exits 2 when a
+    marketplace refuses."""
+    with opened() as a:
+        existing_orders(a, order_ids)
+        changed = a.review.cancel(order_ids, reason, platform_reason)
+        report = CancelReportOut.of(a.cancellations.send(changed) if changed else CancelReport())
+    out = CancelOut(changed=changed, unchanged=[i for i in dict.fromkeys(order_ids) if i not in changed],
+                    platform=report)
+    if json_out:
+        emit_json(out)
+    else:
+        console.print(f"{len(out.changed)} of {len(out.changed) + len(out.unchanged)} orders cancelled"
+                      + (f": {', '.join(map(str, out.changed))}" if out.changed else ""))
+        if out.unchanged:
+            err.print(f"[yellow]not changed[/] (not in a state this applies to): {', '.join(map(str, out.unchanged))}")
+        if changed:
+            _show_cancel_report(report)
+    if report.failed:
+        raise typer.Exit(2)
+
+
+@review_cli.command("cancellations")
+def review_cancellations(state: Annotated[list[str] | None, typer.Option(
+                             "--state", help="pending, retry, ok, failed, manual; repeatable")] = None,
+                         store: Annotated[int | None, typer.Option("--store")] = None,
+                         limit: Annotated[int, typer.Option(min=1)] = 200, json_out: JsonOpt = False) -> None:
+    """Orders the seller cancelled and what their marketplace said, newest first."""
+    with opened() as a:
+        rows = [CancellationOut.of(r) for r in a.cancellations.search(states=state, store_id=store, limit=limit)]
+    if json_out:
+        emit_json(rows)
+        return
+    colour = {"ok": "green", "failed": "red", "retry": "yellow", "manual": "yellow", "pending": "yellow"}
+    console.print(table(f"Cancellations ({len(rows)})",
+                        ["id", "order", "store", "reason", "platform", "said", "requested"],
+                        [[r.order_id, r.platform_order_id, r.store_id, r.reason.value,
+                          f"[{colour[r.state]}]{r.state}[/]", r.error or r.platform_status, when(r.requested_at)]
+                         for r in rows], justify_right=["id", "store"]))
+
+
+@review_cli.command("cancel-again")
+def review_cancel_again(order_ids: list[int],
+                        platform_reason: Annotated[CancelReason | None, typer.Option(
+                            "--platform-reason", help="another reason, when the platform refused the first")] = None,
+                        json_out: JsonOpt = False) -> None:
+    """Send refused cancellations to their marketplace again. Exits 2 when one is refused again."""
+    with opened() as a:
+        existing_orders(a, order_ids)
+        reopened = a.cancellations.reopen(order_ids, platform_reason)
+        report = CancelReportOut.of(a.cancellations.send(reopened) if reopened else CancelReport())
+    if json_out:
+        emit_json({"reopened": reopened, "platform": report.model_dump()})
+    else:
+        console.print(f"{len(reopened)} cancellations sent again")
+        _show_cancel_report(report)
+    if report.failed:
+        raise typer.Exit(2)
 
 
 def _show_rules(rows: list[ReviewRuleOut]) -> None:
