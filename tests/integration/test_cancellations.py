@@ -144,8 +144,9 @@ def test_a_platform_down_for_good_is_given_up_on_after_the_last_attempt(world: W
     ids = sell(world, "F-1")
     market.down = MAX_ATTEMPTS + 5
     app.review.cancel([ids["F-1"]], "sold out", CancelReason.OUT_OF_STOCK)
-    for _ in range(MAX_ATTEMPTS + 2):
-        app.cancellations.send()
+    reports = [app.cancellations.send() for _ in range(MAX_ATTEMPTS + 2)]
+    assert [r.retry for r in reports] == [1] * (MAX_ATTEMPTS - 1) + [0, 0, 0]
+    assert [r.failed for r in reports] == [0] * (MAX_ATTEMPTS - 1) + [1, 0, 0]      # given up on, and said so
     row = cancellation(app, ids["F-1"])
     assert row["state"] == "failed" and row["attempts"] == MAX_ATTEMPTS
     market.down = 0

@@ -71,9 +71,8 @@ class CancellationService:
             store = self._stores.get(store_id)
             canceller = self._connectors.canceller(store, self._stores.tokens(store_id), CallStats())
         except NotConfigured as exc:
-            results = [("manual", f"{exc}: cancel it in the platform's seller back-end")] * len(rows)
-            self._record(rows, results)
-            yield rows, results
+            manual = ("manual", f"{exc}: cancel it in the platform's seller back-end")
+            yield rows, self._record(rows, [manual] * len(rows))
             return
         for start in range(0, len(rows), max(1, canceller.cancel_batch)):
             chunk = rows[start:start + max(1, canceller.cancel_batch)]
@@ -87,8 +86,7 @@ class CancellationService:
                 results = [("retry", f"{type(exc).__name__}: {exc}")] * len(chunk)
             else:
                 results = [self._result(o) for o in self._matched(requests, outcomes)]
-            self._record(chunk, results)
-            yield chunk, results
+            yield chunk, self._record(chunk, results)
 
     @staticmethod
     def _matched(requests: list[CancelRequest], outcomes: list[CancelOutcome]) -> list[CancelOutcome]:
@@ -104,14 +102,15 @@ class CancellationService:
             return ("ok", "")
         return ("retry" if outcome.retry else "failed", outcome.error)
 
-    def _record(self, rows: list[dict[str, Any]], results: list[tuple[str, str]]) -> None:
+    def _record(self, rows: list[dict[str, Any]], results: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Keep each row's outcome; a retry past the last attempt is given up on. Returns what was kept."""
         now = self._clock.now()
+        kept = [("failed" if state == "retry" and row["attempts"] + 1 >= MAX_ATTEMPTS else state, error)
+                for row, (state, error) in zip(rows, results, strict=True)]
         with self._uow() as uow:
             accepted = []
-            for row, (state, error) in zip(rows, results, strict=True):
+            for row, (state, error) in zip(rows, kept, strict=True):
                 attempts = row["attempts"] + 1
-                if state == "retry" and attempts >= MAX_ATTEMPTS:
-                    state = "failed"
                 values: dict[str, Any] = {"state": state, "attempts": attempts, "error": error[:2000] or None,
                                           "updated_at": now}
                 if state == "ok":
@@ -122,10 +121,11 @@ class CancellationService:
             uow.review.set_status(accepted, OrderStatus.CANCELLED.value, now,
                                   only_from=[OrderStatus.CANCEL_REQUESTED.value])
             uow.commit()
-        for row, (state, error) in zip(rows, results, strict=True):
+        for row, (state, error) in zip(rows, kept, strict=True):
             if state != "ok":
                 log.warning("cancel.not_taken", order_id=row["order_id"], store_id=row["store_id"], state=state,
                             error=error)
+        return kept
 
     @staticmethod
     def _tally(report: CancelReport, rows: list[dict[str, Any]], results: list[tuple[str, str]]) -> None:
@@ -137,7 +137,7 @@ class CancellationService:
             report.errors.append(f"{row['platform_order_id']}: {error}")
 
     def search(self, *, states: Sequence[str] | None = None, store_id: int | None = None,
-             limit: int = 200) -> list[dict[str, Any]]:
+               limit: int = 200) -> list[dict[str, Any]]:
         with self._uow(readonly=True) as uow:
             return uow.cancellations.search(states=states, store_id=store_id, limit=limit)
 
